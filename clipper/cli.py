@@ -1,0 +1,441 @@
+"""The ``clipper`` command: validate input, call one core function, render.
+
+Data goes to stdout; progress, messages and errors to stderr. Exit codes:
+0 success, 1 nothing found or a failure, 2 bad usage. Core modules are imported
+inside the commands so that ``clipper --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from clipper import __version__
+from clipper.errors import EXIT_FAILURE, ClipperError
+
+if TYPE_CHECKING:
+    from clipper.archive import Archive
+    from clipper.ingest import Metadata
+    from clipper.searching import Filters
+
+QUERY_GUIDE = "Query guide: docs/query.md in the clipper repository."
+
+
+class ClipperCommandError(click.ClickException):
+    """A core error shown as ``Error: message`` (+ hint) with its exit code."""
+
+    def __init__(self, error: ClipperError) -> None:
+        super().__init__(error.message)
+        self.exit_code = error.exit_code  # type: ignore[misc]
+        self.hint = error.hint
+
+    def format_message(self) -> str:
+        from clipper.textutil import one_line
+
+        message = one_line(self.message)
+        return f"{message}\nHint: {self.hint}" if self.hint else message
+
+
+class ClipperGroup(click.Group):
+    """Turns core exceptions into one-line errors; never shows a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ClipperError as exc:
+            raise ClipperCommandError(exc) from exc
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            raise click.Abort() from None
+        except OSError as exc:
+            raise click.ClickException(f"{exc.filename or ''}: {exc.strerror or exc}") from exc
+        except Exception as exc:  # the promise: no traceback reaches a user
+            if os.environ.get("CLIPPER_DEBUG"):
+                raise
+            raise click.ClickException(
+                f"unexpected {type(exc).__name__}: {exc} (set CLIPPER_DEBUG=1 for details)"
+            ) from exc
+
+
+@click.group(cls=ClipperGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--corpus",
+    type=click.Path(file_okay=False, path_type=str),
+    help="Corpus directory. Default: $CLIPPER_CORPUS, else ./corpus if it is a "
+    "clipper corpus, else the user data directory.",
+)
+@click.version_option(__version__, prog_name="clipper")
+@click.pass_context
+def cli(ctx: click.Context, corpus: str | None) -> None:
+    """clipper: archive news clippings and search them, in French and English.
+
+    \b
+    clipper add article.txt --tag ia      store a clipping
+    clipper search "modèles Phi"          find it again
+    clipper show 5a73                     read it (ids may be shortened)
+    """
+    ctx.obj = {"corpus": corpus}
+
+
+def _archive(ctx: click.Context, *, create: bool = False) -> Archive:
+    from clipper.archive import Archive, locate_corpus
+
+    root = locate_corpus(ctx.obj["corpus"])
+    return Archive.open_or_create(root) if create else Archive.open(root)
+
+
+def _err(message: str) -> None:
+    click.echo(message, err=True)
+
+
+# -- shared options ---------------------------------------------------------
+
+
+def output_options(*formats: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--format`` with the given choices (first is the default) and ``--json``."""
+
+    def decorator(f: Callable[..., Any]) -> Callable[..., Any]:
+        @click.option(
+            "--json", "as_json", is_flag=True, help="Output JSON (same as --format json)."
+        )
+        @click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(formats),
+            default=formats[0],
+            show_default=True,
+            help="Output format.",
+        )
+        @functools.wraps(f)
+        def wrapper(*args: Any, as_json: bool, fmt: str, **kwargs: Any) -> Any:
+            return f(*args, fmt="json" if as_json else fmt, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def filter_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``--source --lang --tag --since --until``, passed on as one ``filters`` argument."""
+
+    @click.option("--source", help="Only clippings from this source (e.g. 'Le Monde').")
+    @click.option("--lang", help="Only clippings in this language (fr, en, ...).")
+    @click.option("--tag", "tag", help="Only clippings with this tag.")
+    @click.option(
+        "--since",
+        help="Only clippings dated from this day on: 2024, 2024-03, 2024-03-15, or 7d, 2w, 3m, 1y.",
+    )
+    @click.option("--until", help="Only clippings dated up to this period (same forms).")
+    @functools.wraps(f)
+    def wrapper(
+        *args: Any,
+        source: str | None,
+        lang: str | None,
+        tag: str | None,
+        since: str | None,
+        until: str | None,
+        **kwargs: Any,
+    ) -> Any:
+        from clipper.dates import parse_period
+        from clipper.searching import Filters
+
+        for name, value in (("--since", since), ("--until", until)):
+            if value is not None:
+                try:
+                    parse_period(value)
+                except ClipperError as exc:
+                    raise click.BadParameter(exc.message, param_hint=name) from None
+        filters = Filters(source=source, lang=lang, tag=tag, since=since, until=until)
+        return f(*args, filters=filters, **kwargs)
+
+    return wrapper
+
+
+def metadata_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Options that override what extraction finds."""
+
+    @click.option("--title", help="Title (default: the headline, or the first sentence).")
+    @click.option("--source", help="Source or outlet (default: from a 'Source :' line).")
+    @click.option("--author", help="Author.")
+    @click.option("--date", help="Publication date: 2024-03-15, '15 mars 2024', ...")
+    @click.option("--url", help="Address of the original article.")
+    @click.option("--lang", help="Language code (default: detected).")
+    @click.option("--tag", "tags", multiple=True, help="Tag (repeatable).")
+    @click.option("--note", help="A note of your own.")
+    @functools.wraps(f)
+    def wrapper(
+        *args: Any,
+        title: str | None,
+        source: str | None,
+        author: str | None,
+        date: str | None,
+        url: str | None,
+        lang: str | None,
+        tags: tuple[str, ...],
+        note: str | None,
+        **kwargs: Any,
+    ) -> Any:
+        from clipper.dates import parse_document_date
+        from clipper.ingest import Metadata
+
+        if date is not None:
+            try:
+                parse_document_date(date)
+            except ClipperError as exc:
+                raise click.BadParameter(exc.message, param_hint="--date") from None
+        metadata = Metadata(
+            title=title,
+            source=source,
+            author=author,
+            date=date,
+            url=url,
+            lang=lang,
+            tags=list(tags),
+            note=note,
+        )
+        return f(*args, metadata=metadata, **kwargs)
+
+    return wrapper
+
+
+# -- commands ---------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@metadata_options
+@click.option("--json", "as_json", is_flag=True, help="Output a JSON report.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.pass_context
+def add(
+    ctx: click.Context, paths: tuple[str, ...], metadata: Metadata, as_json: bool, quiet: bool
+) -> None:
+    """Store clippings: .txt and .md files, directories (recursively), or - for stdin.
+
+    Each clipping is stored once: adding the same text again reports
+    "already stored as ID" and merges any new tags.
+    """
+    from clipper import render
+
+    if not paths:
+        if sys.stdin.isatty():
+            raise click.UsageError("give files or directories to add, or - to read stdin")
+        paths = ("-",)
+    stdin = sys.stdin.buffer.read() if "-" in paths else None
+    archive = _archive(ctx, create=True)
+
+    def show(outcome: Any) -> None:
+        if outcome.status == "failed":
+            _err(f"Error: {outcome.error}")
+        elif not quiet and not as_json:
+            click.echo(render.outcome_line(outcome))
+
+    report = archive.add_paths(paths, metadata, show, stdin=stdin)
+    if as_json:
+        click.echo(render.to_json(render.report_as_dict(report)))
+    elif not quiet:
+        _err(render.report_summary(report))
+    if report.failed:
+        ctx.exit(EXIT_FAILURE)
+
+
+@cli.command(name="import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--tag", "tags", multiple=True, help="Tag every imported clipping (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Output a JSON report.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.pass_context
+def import_(
+    ctx: click.Context, file: str, tags: tuple[str, ...], as_json: bool, quiet: bool
+) -> None:
+    """Add one clipping per line of a JSON Lines file (.jsonl or .jsonl.gz).
+
+    Fields: title, text (required), date, source, agency, author, url, lang,
+    tags, note; other fields are kept as extra metadata.
+    """
+    from clipper import render
+    from clipper.ingest import Metadata
+
+    archive = _archive(ctx, create=True)
+
+    def show(outcome: Any) -> None:
+        if outcome.status == "failed":
+            _err(f"Error: {outcome.error}")
+        elif not quiet and not as_json:
+            click.echo(render.outcome_line(outcome))
+
+    report = archive.import_jsonl(file, Metadata(tags=list(tags)), show)
+    if as_json:
+        click.echo(render.to_json(render.report_as_dict(report)))
+    elif not quiet:
+        _err(render.report_summary(report))
+    if report.failed:
+        ctx.exit(EXIT_FAILURE)
+
+
+@cli.command(epilog=QUERY_GUIDE)
+@click.argument("query")
+@filter_options
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="How many hits to show.",
+)
+@click.option(
+    "--offset",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Skip this many hits first (for paging).",
+)
+@output_options("text", "json", "jsonl", "csv", "ids")
+@click.pass_context
+def search(
+    ctx: click.Context, query: str, filters: Filters, limit: int, offset: int, fmt: str
+) -> None:
+    """Search the archive.
+
+    \b
+    Words are ANDed: modèles Phi
+    OR, NOT, "exact phrases", wild*, fuzzy~, (groups)
+    Fields: title: source: author: agency: lang: tag: id: url:
+    Dates: date:2024  date:2024-03  date:[2024-03-01 TO 2024-03-15]  date:>2024-06
+    Accents, case, singular/plural and French elisions do not matter.
+    """
+    from clipper import render
+
+    archive = _archive(ctx)
+    result = archive.search(
+        query,
+        filters,
+        limit=limit,
+        offset=offset,
+        progress=_progress_callback(archive, "Building the index"),
+    )
+    if result.total == 0:
+        _err(f"No clipping matches {query!r}.")
+        ctx.exit(EXIT_FAILURE)
+    click.echo(render.hits_as_text(result) if fmt == "text" else render.hits_as(result, fmt))
+
+
+@cli.command(name="list")
+@filter_options
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True)
+@output_options("text", "json", "jsonl", "csv", "ids")
+@click.pass_context
+def list_(ctx: click.Context, filters: Filters, limit: int, offset: int, fmt: str) -> None:
+    """List clippings, newest first (by date, or by when added if undated)."""
+    from clipper import render
+
+    archive = _archive(ctx)
+    result = archive.list_clippings(filters, limit=limit, offset=offset)
+    if result.total == 0:
+        _err("No clippings.")
+        ctx.exit(EXIT_FAILURE)
+    if fmt == "text":
+        click.echo(render.hits_as_text(result, show_snippets=False))
+    else:
+        click.echo(render.hits_as(result, fmt))
+
+
+@cli.command()
+@click.argument("clipping_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Output metadata and text as JSON.")
+@click.option("--raw", is_flag=True, help="Output the original bytes, exactly as added.")
+@click.pass_context
+def show(ctx: click.Context, clipping_id: str, as_json: bool, raw: bool) -> None:
+    """Show one clipping: metadata and clean text."""
+    from clipper import render
+
+    if as_json and raw:
+        raise click.UsageError("--json and --raw cannot be used together")
+    archive = _archive(ctx)
+    if raw:
+        sys.stdout.buffer.write(archive.raw(clipping_id))
+        sys.stdout.buffer.flush()
+        return
+    clipping = archive.get(clipping_id)
+    if as_json:
+        click.echo(render.to_json(render.clipping_as_dict(clipping)))
+    else:
+        click.echo(render.clipping_as_text(clipping))
+
+
+@cli.command()
+@click.argument("clipping_ids", nargs=-1, required=True, metavar="ID...")
+@click.pass_context
+def rm(ctx: click.Context, clipping_ids: tuple[str, ...]) -> None:
+    """Remove clippings from the corpus and the index."""
+    from clipper.textutil import shorten
+
+    archive = _archive(ctx)
+    for clipping in archive.remove(clipping_ids):
+        click.echo(f"removed {clipping.short_id}  {shorten(clipping.title, 80)}")
+
+
+@cli.command(context_settings={"ignore_unknown_options": True})
+@click.argument("clipping_id", metavar="ID")
+@click.argument("changes", nargs=-1, required=True, type=click.UNPROCESSED, metavar="+TAG|-TAG...")
+@click.pass_context
+def tag(ctx: click.Context, clipping_id: str, changes: tuple[str, ...]) -> None:
+    """Add (+tag) and remove (-tag) tags: clipper tag 5a73 +ia -draft"""
+    added: list[str] = []
+    removed: list[str] = []
+    for change in changes:
+        if len(change) < 2 or change[0] not in "+-":
+            raise click.BadParameter(
+                f"{change!r}: write +TAG to add or -TAG to remove", param_hint="TAG"
+            )
+        (added if change[0] == "+" else removed).append(change[1:])
+    clipping = _archive(ctx).tag(clipping_id, added, removed)
+    click.echo(f"{clipping.short_id}  tags: {', '.join(clipping.tags) or '(none)'}")
+
+
+@cli.command()
+@click.pass_context
+def reindex(ctx: click.Context) -> None:
+    """Rebuild the search index from the corpus files."""
+    archive = _archive(ctx)
+    count = archive.reindex(_progress_callback(archive, "Indexing"))
+    _err(f"indexed {count} clippings")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Output JSON.")
+@click.pass_context
+def info(ctx: click.Context, as_json: bool) -> None:
+    """Show where the corpus is, what it holds and the state of its index."""
+    from clipper import render
+
+    data = _archive(ctx).info()
+    click.echo(render.to_json(data) if as_json else render.info_as_text(data))
+
+
+def _progress_callback(archive: Archive, label: str) -> Callable[[int], None] | None:
+    """A progress bar on stderr when it is a terminal; nothing otherwise."""
+    if not sys.stderr.isatty():
+        return None
+    state: dict[str, Any] = {}
+
+    def advance(step: int) -> None:
+        if "bar" not in state:
+            bar = click.progressbar(length=archive.corpus.count(), label=label, file=sys.stderr)
+            state["bar"] = bar.__enter__()
+        state["bar"].update(step)
+        if state["bar"].pos >= state["bar"].length:
+            state["bar"].__exit__(None, None, None)
+
+    return advance
+
+
+def main() -> None:
+    cli(prog_name="clipper")

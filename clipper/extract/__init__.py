@@ -1,0 +1,33 @@
+"""Extraction: from a document's bytes to a title, clean body text and metadata.
+
+One module per input format; each returns an :class:`Extracted`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Extracted:
+    """What extraction found in a document. ``None`` means "not found"."""
+
+    title: str
+    text: str
+    content: str  # what the content id is computed from
+    encoding: str = "utf-8"
+    content_type: str = "text/plain"
+    source: str | None = None
+    agency: str | None = None
+    author: str | None = None
+    date: str | None = None
+    url: str | None = None
+    lang: str | None = None
+    note: str | None = None
+    tags: list[str] = field(default_factory=list)
+    captions: list[str] = field(default_factory=list)
+    credits: list[str] = field(default_factory=list)
+    subheadings: list[str] = field(default_factory=list)
+    sidebar: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)

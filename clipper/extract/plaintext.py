@@ -1,0 +1,173 @@
+"""Extraction from plain text pasted or saved from a web page.
+
+Recognises the shapes of copied news pages: a headline line (or none), photo
+captions duplicated by the copy with their "© Credit / Agency" lines,
+subheadings, a sidebar widget (bullets, a rating) and closing credit lines
+("Source : Reuters", "(AFP)", "Le Monde avec AFP").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from clipper.extract import Extracted, rules
+from clipper.textutil import shorten
+
+_BYLINE = re.compile(
+    r"^\s*(?:[Pp]ar|[Bb]y)\s+(?P<author>[A-ZÀ-Ý][\w'’.-]+(?:\s+(?:de\s+|van\s+|von\s+)?[A-ZÀ-Ý][\w'’.-]+){0,3})\s*$"
+)
+# How many closing non-blank lines may hold credit lines.
+_CREDIT_TAIL = 3
+
+
+@dataclass
+class _Lines:
+    paragraphs: list[str] = field(default_factory=list)
+    captions: list[str] = field(default_factory=list)
+    credits: list[str] = field(default_factory=list)
+    sidebar: list[str] = field(default_factory=list)
+
+
+def extract_plain_text(text: str, *, has_title: bool = False) -> Extracted:
+    """Extract title, body and metadata from decoded text (LF newlines).
+
+    ``has_title``: the title is known from elsewhere (front matter, a JSON
+    field), so the first line is body text, not a headline to take out.
+    """
+    lines = [line.rstrip() for line in text.split("\n")]
+    while lines and not lines[-1].strip():
+        lines.pop()
+
+    source, agency, lines = _take_credit_lines(lines)
+    parts = _split_lines(lines)
+    paragraphs = parts.paragraphs
+
+    author = None
+    title = ""
+    if not has_title and len(paragraphs) > 1 and _reads_as_headline(paragraphs[0]):
+        title = paragraphs.pop(0).strip()
+    if paragraphs and (match := _BYLINE.match(paragraphs[0])):
+        author = match["author"]
+        paragraphs.pop(0)
+    if paragraphs:
+        dateline = rules.DATELINE.match(paragraphs[0])
+        if dateline and not agency:
+            agency = rules.canonical_agency(dateline["agency"])
+        trailing = rules.TRAILING_AGENCY.search(paragraphs[-1])
+        if trailing and not agency:
+            agency = rules.canonical_agency(trailing["agency"])
+    if not title:
+        title = _title_from_sentence(paragraphs[0] if paragraphs else text)
+
+    subheadings = [
+        p.strip()
+        for i, p in enumerate(paragraphs)
+        if 0 < i < len(paragraphs) - 1 and _reads_as_subheading(p)
+    ]
+    if source is None and agency is not None:
+        source = agency
+    return Extracted(
+        title=title,
+        text="\n\n".join(p.strip() for p in paragraphs),
+        content=text,
+        source=source,
+        agency=agency,
+        author=author,
+        captions=parts.captions,
+        credits=parts.credits,
+        subheadings=subheadings,
+        sidebar=parts.sidebar,
+    )
+
+
+def _take_credit_lines(lines: list[str]) -> tuple[str | None, str | None, list[str]]:
+    """Remove credit lines among the last few non-blank lines; return (source, agency, rest)."""
+    source: str | None = None
+    agency: str | None = None
+    seen = 0
+    index = len(lines) - 1
+    kept_tail: list[str] = []
+    while index >= 0 and seen < _CREDIT_TAIL:
+        line = lines[index]
+        index -= 1
+        if not line.strip():
+            kept_tail.append(line)
+            continue
+        seen += 1
+        if match := rules.SOURCE_LINE.match(line):
+            value = match["value"].strip()
+            source = source or value
+            agency = agency or next(iter(rules.agencies_in(value)), None)
+            continue
+        if match := rules.WITH_AGENCY_LINE.match(line):
+            outlet = match["outlet"].strip(" ,-–")
+            agency = agency or rules.canonical_agency(match["agency"])
+            source = source or outlet or agency
+            continue
+        if match := rules.TRAILING_AGENCY.fullmatch(line.strip()):
+            agency = agency or rules.canonical_agency(match["agency"])
+            continue
+        kept_tail.append(line)
+    return source, agency, lines[: index + 1] + kept_tail[::-1]
+
+
+def _split_lines(lines: list[str]) -> _Lines:
+    """Sort lines into body paragraphs, captions, credits and sidebar lines."""
+    out = _Lines()
+    previous: str | None = None
+    for raw in lines:
+        line = raw.strip()
+        if not line:
+            previous = None
+            continue
+        if line == previous:
+            # Web copies repeat a caption: a line said twice in a row is a caption.
+            if out.paragraphs and out.paragraphs[-1] == line:
+                out.paragraphs.pop()
+                _add_unique(out.captions, line)
+            continue
+        previous = line
+        if match := (rules.CAPTION_CREDIT.match(line) or rules.PHOTO_CREDIT.match(line)):
+            caption = match["caption"].strip()
+            if caption:
+                _add_unique(out.captions, caption)
+            _add_unique(out.credits, match["credit"].strip().rstrip(".)"))
+            continue
+        if (rules.WIDGET_BULLET.match(raw) and raw[:1].isspace()) or rules.RATING.match(line):
+            out.sidebar.append(line)
+            continue
+        out.paragraphs.append(line)
+    return out
+
+
+def _add_unique(items: list[str], value: str) -> None:
+    if value not in items:
+        items.append(value)
+
+
+def _reads_as_headline(line: str) -> bool:
+    line = line.strip()
+    return (
+        0 < len(line) <= rules.HEADLINE_MAX_CHARS
+        and len(line.split()) <= rules.HEADLINE_MAX_WORDS
+        and not rules.SENTENCE_END.search(line)
+    )
+
+
+def _reads_as_subheading(line: str) -> bool:
+    line = line.strip()
+    words = line.split()
+    return (
+        0 < len(line) <= rules.SUBHEADING_MAX_CHARS
+        and 1 < len(words) <= rules.SUBHEADING_MAX_WORDS
+        and (line[0].isupper() or line[0].isdigit())
+        and not rules.SENTENCE_END.search(line)
+    )
+
+
+def _title_from_sentence(paragraph: str) -> str:
+    paragraph = paragraph.strip()
+    match = rules.FIRST_SENTENCE.match(paragraph)
+    sentence = match["sentence"] if match else paragraph
+    return shorten(sentence.rstrip("."), rules.TITLE_FROM_SENTENCE_CHARS)

@@ -1,0 +1,88 @@
+"""Extraction rules for plain-text clippings, kept as data.
+
+Each rule is a compiled pattern with a name; :mod:`clipper.extract.plaintext`
+applies them. Adding an agency or a credit form means editing this file only.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Wire agencies: canonical name -> spellings met in French and English copy.
+AGENCIES: dict[str, tuple[str, ...]] = {
+    "AFP": ("AFP", "Agence France-Presse", "Agence France Presse"),
+    "Reuters": ("Reuters", "Thomson Reuters"),
+    "AP": ("AP", "Associated Press"),
+    "dpa": ("dpa", "DPA", "Deutsche Presse-Agentur"),
+    "Belga": ("Belga",),
+    "ANSA": ("ANSA",),
+    "EFE": ("EFE",),
+    "Bloomberg": ("Bloomberg",),
+    "Xinhua": ("Xinhua",),
+    "Kyodo": ("Kyodo",),
+    "ATS": ("ATS", "Keystone-ATS"),
+    "APA": ("APA",),
+    "PA": ("PA Media",),
+    "Anadolu": ("Anadolu", "AA"),
+    "UPI": ("UPI",),
+}
+
+_AGENCY_ALTERNATION = "|".join(
+    sorted((re.escape(s) for names in AGENCIES.values() for s in names), key=len, reverse=True)
+)
+
+# "Source : Reuters", "Source: AFP", "Sources : AFP, Reuters"
+SOURCE_LINE = re.compile(r"^\s*sources?\s*:\s*(?P<value>.{1,80}?)\s*\.?\s*$", re.IGNORECASE)
+# "Le Monde avec AFP", "avec AFP", "With AFP", "Le Figaro (avec AFP)"
+WITH_AGENCY_LINE = re.compile(
+    rf"^\s*(?P<outlet>[^()]{{0,60}}?)\s*\(?\s*(?:avec|with)\s+(?P<agency>{_AGENCY_ALTERNATION})"
+    r"\s*\)?\s*\.?\s*$",
+    re.IGNORECASE,
+)
+# "(AFP)" or "(Reuters)" closing a paragraph or standing alone.
+TRAILING_AGENCY = re.compile(rf"\(\s*(?P<agency>{_AGENCY_ALTERNATION})\s*\)\s*\.?\s*$")
+# Datelines: "PARIS (AFP) -", "LONDON (Reuters) -"
+DATELINE = re.compile(
+    rf"^[A-ZÀ-Ý][A-ZÀ-Ý' .-]{{1,40}}\s*\((?P<agency>{_AGENCY_ALTERNATION})\)\s*[-–—]"
+)
+# Photo credits: "Caption text. © Jane Doe / AFP", "© Studio"
+CAPTION_CREDIT = re.compile(
+    r"^(?P<caption>.*?)\s*(?:©|\(c\)|Crédit\s*:|Credit\s*:)\s*(?P<credit>[^©]{1,120})$",
+    re.IGNORECASE,
+)
+PHOTO_CREDIT = re.compile(
+    r"^(?P<caption>.*?)\s*[(\[]?\s*(?:photo|crédit photo|photo credit)\s*:\s*"
+    r"(?P<credit>[^)\]]{1,120})[)\]]?\s*$",
+    re.IGNORECASE,
+)
+# Sidebar widgets: bulleted lines and ratings such as "10 / 10".
+WIDGET_BULLET = re.compile(r"^\s*[•●▪►◆·*–-]\s+\S")
+RATING = re.compile(r"^\s*\d{1,2}(?:[.,]\d)?\s*/\s*(?:5|10|20|100)\s*$")
+# A headline: no closing sentence punctuation.
+SENTENCE_END = re.compile(r"[.!?…:;,»\"”]\s*$")
+FIRST_SENTENCE = re.compile(r"^(?P<sentence>.+?[.!?…])(?=\s+[A-ZÀ-Ý«\"“]|\s*$)", re.DOTALL)
+
+HEADLINE_MAX_CHARS = 150
+HEADLINE_MAX_WORDS = 24
+SUBHEADING_MAX_CHARS = 90
+SUBHEADING_MAX_WORDS = 12
+TITLE_FROM_SENTENCE_CHARS = 110
+
+
+def canonical_agency(name: str) -> str | None:
+    """``"agence france-presse"`` -> ``"AFP"``; ``None`` if not a known agency."""
+    wanted = name.strip().casefold()
+    for canonical, spellings in AGENCIES.items():
+        if any(wanted == s.casefold() for s in spellings):
+            return canonical
+    return None
+
+
+def agencies_in(text: str) -> list[str]:
+    """Known agencies named in a short credit text such as ``"AFP, Reuters"``."""
+    found = []
+    for part in re.split(r"\s*(?:,|/|&|\bet\b|\band\b)\s*", text):
+        agency = canonical_agency(part)
+        if agency and agency not in found:
+            found.append(agency)
+    return found

@@ -1,0 +1,121 @@
+"""The Whoosh schema: which fields exist, how they are analysed, what is stored.
+
+Only ``id`` is stored: titles, text and metadata are read from the corpus
+files, which keeps the index small and the corpus the one source of truth.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from whoosh import query
+from whoosh.fields import DATETIME, ID, KEYWORD, TEXT, Schema
+from whoosh.qparser import QueryParserError
+
+from clipper.analysis import STEMMED_LANGUAGES, exact_analyzer, stemming_analyzer, tag_analyzer
+from clipper.dates import parse_period, parse_range
+from clipper.errors import DateFormatError
+
+# Bump when analysis or fields change: an index of another version is rebuilt.
+SCHEMA_VERSION = 1
+
+TITLE_BOOST = 3.0
+CAPTION_BOOST = 0.5
+
+# What an unfielded query word searches, with boosts (BM25F sums the fields).
+TEXT_FIELDS: dict[str, float] = {
+    "title": TITLE_BOOST,
+    "body": 1.0,
+    "captions": CAPTION_BOOST,
+    **{f"title_{lang}": TITLE_BOOST for lang in STEMMED_LANGUAGES},
+    **{f"body_{lang}": 1.0 for lang in STEMMED_LANGUAGES},
+}
+# A field named in a query stands for its exact and stemmed versions.
+FIELD_GROUPS: dict[str, dict[str, float]] = {
+    "title": {"title": 1.0, **{f"title_{lang}": 1.0 for lang in STEMMED_LANGUAGES}},
+    "body": {"body": 1.0, **{f"body_{lang}": 1.0 for lang in STEMMED_LANGUAGES}},
+}
+# Fields with positions, where phrases can be matched.
+PHRASE_FIELDS = frozenset({"title", "body", "captions", "source", "author", "agency"})
+# Fields users may name in queries (``source:reuters``).
+QUERYABLE_FIELDS = (
+    "title",
+    "body",
+    "captions",
+    "source",
+    "agency",
+    "author",
+    "lang",
+    "tag",
+    "id",
+    "url",
+    "date",
+    "added",
+)
+
+
+class ClipperDate(DATETIME):
+    """A date field whose query forms are parsed by :mod:`clipper.dates`."""
+
+    def parse_query(self, fieldname: str, qstring: str, boost: float = 1.0) -> Any:
+        try:
+            period = parse_period(qstring)
+        except DateFormatError as exc:
+            raise QueryParserError(str(exc)) from exc
+        return self._range(fieldname, period.start, period.end, boost)
+
+    def parse_range(
+        self,
+        fieldname: str,
+        start: str | None,
+        end: str | None,
+        startexcl: bool,
+        endexcl: bool,
+        boost: float = 1.0,
+    ) -> Any:
+        try:
+            if startexcl and start:  # date:>2024-03 means after March 2024
+                low = parse_period(start).end
+                high = parse_range(None, end).end
+            elif endexcl and end:  # date:<2024-03 means before March 2024
+                low = parse_range(start, None).start
+                high = parse_period(end).start
+            else:
+                period = parse_range(start, end)
+                low, high = period.start, period.end
+        except DateFormatError as exc:
+            raise QueryParserError(str(exc)) from exc
+        return self._range(fieldname, low, high, boost)
+
+    @staticmethod
+    def _range(fieldname: str, low: datetime, high: datetime, boost: float) -> Any:
+        # Whoosh ranges are inclusive: stop one microsecond before the end.
+        from datetime import timedelta
+
+        return query.DateRange(fieldname, low, high - timedelta(microseconds=1), boost=boost)
+
+
+def build_schema() -> Schema:
+    exact = exact_analyzer()
+    fields: dict[str, Any] = {
+        "id": ID(stored=True, unique=True),
+        "title": TEXT(analyzer=exact, phrase=True),
+        "body": TEXT(analyzer=exact, phrase=True),
+        "captions": TEXT(analyzer=exact, phrase=True),
+        "source": TEXT(analyzer=exact, phrase=True),
+        "agency": TEXT(analyzer=exact, phrase=True),
+        "author": TEXT(analyzer=exact, phrase=True),
+        "url": TEXT(analyzer=exact, phrase=False),
+        "lang": ID(),
+        "tag": KEYWORD(analyzer=tag_analyzer(), commas=True, scorable=True),
+        "date": ClipperDate(),
+        "added": ClipperDate(),
+        # date, or when it was added if the clipping has none: for sorting.
+        "sortdate": ClipperDate(sortable=True),
+    }
+    for lang in STEMMED_LANGUAGES:
+        stem = stemming_analyzer(lang)
+        fields[f"title_{lang}"] = TEXT(analyzer=stem, phrase=False)
+        fields[f"body_{lang}"] = TEXT(analyzer=stem, phrase=False)
+    return Schema(**fields)

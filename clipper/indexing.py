@@ -1,0 +1,172 @@
+"""Writing the Whoosh index: documents from clippings, batches, full rebuilds.
+
+The index lives in ``CORPUS/.index`` and is derived from the corpus files: it
+can be deleted at any time and :func:`rebuild` makes it again. A rebuild
+writes into a fresh folder and swaps it in, so a crash mid-way leaves the old
+index (or none) but never a half-built one in use.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.index import LockError
+
+from clipper.analysis import STEMMED_LANGUAGES
+from clipper.dates import document_datetime
+from clipper.errors import CorpusError, IndexBusyError
+from clipper.fields import SCHEMA_VERSION, build_schema
+from clipper.model import Clipping
+from clipper.storage import Corpus, write_atomic
+
+VERSION_FILE = "clipper-index.json"
+LOCK_TIMEOUT_SECONDS = 30.0
+WRITER_LIMIT_MB = 128
+
+ProgressCallback = Callable[[int], None]
+
+
+def index_state(corpus: Corpus) -> str:
+    """``"ok"``, ``"missing"`` or ``"stale"`` (built by another schema version)."""
+    version_path = corpus.index_dir / VERSION_FILE
+    if not version_path.is_file() or not whoosh_index.exists_in(str(corpus.index_dir)):
+        return "missing"
+    try:
+        version = json.loads(version_path.read_text()).get("schema")
+    except ValueError:
+        return "stale"
+    return "ok" if version == SCHEMA_VERSION else "stale"
+
+
+def open_index(corpus: Corpus, progress: ProgressCallback | None = None) -> Any:
+    """Open the index, building it from the corpus first if it is missing or stale."""
+    if index_state(corpus) != "ok":
+        rebuild(corpus, progress)
+    try:
+        return whoosh_index.open_dir(str(corpus.index_dir))
+    except Exception as exc:  # an unreadable index is rebuilt, never trusted
+        rebuild(corpus, progress)
+        try:
+            return whoosh_index.open_dir(str(corpus.index_dir))
+        except Exception:
+            raise CorpusError(f"cannot open the index in {corpus.index_dir}: {exc}") from exc
+
+
+def document_for(clipping: Clipping) -> dict[str, Any]:
+    """The Whoosh document for one clipping."""
+    doc: dict[str, Any] = {
+        "id": clipping.id,
+        "title": clipping.title,
+        "body": clipping.text,
+    }
+    captions = "\n".join(clipping.captions + clipping.credits)
+    optional = {
+        "captions": captions,
+        "source": clipping.source,
+        "agency": clipping.agency,
+        "author": clipping.author,
+        "url": clipping.url,
+        "lang": clipping.lang,
+        "tag": ",".join(clipping.tags),
+    }
+    doc.update({k: v for k, v in optional.items() if v})
+    # Each clipping is stemmed in its own language; an unknown one in all.
+    if clipping.lang in STEMMED_LANGUAGES:
+        languages: Iterable[str] = (clipping.lang,)
+    elif clipping.lang is None:
+        languages = STEMMED_LANGUAGES
+    else:
+        languages = ()
+    for lang in languages:
+        doc[f"title_{lang}"] = clipping.title
+        doc[f"body_{lang}"] = clipping.text
+    date = document_datetime(clipping.date)
+    added = document_datetime(clipping.added)
+    if date:
+        doc["date"] = date
+    if added:
+        doc["added"] = added
+    if date or added:
+        doc["sortdate"] = date or added
+    return doc
+
+
+class IndexWriter:
+    """Adds and deletes documents in one Whoosh transaction."""
+
+    def __init__(self, writer: Any) -> None:
+        self._writer = writer
+
+    def add(self, clipping: Clipping) -> None:
+        self._writer.update_document(**document_for(clipping))
+
+    def delete(self, clipping_id: str) -> None:
+        self._writer.delete_by_term("id", clipping_id)
+
+
+def _open_writer(ix: Any, corpus: Corpus, **options: Any) -> Any:
+    try:
+        return ix.writer(timeout=LOCK_TIMEOUT_SECONDS, limitmb=WRITER_LIMIT_MB, **options)
+    except LockError:
+        raise IndexBusyError(
+            f"the index of {corpus.root} is locked by another clipper process",
+            hint="wait for the other 'clipper add' or 'clipper reindex' to finish, then retry",
+        ) from None
+
+
+@contextmanager
+def writing(corpus: Corpus) -> Iterator[IndexWriter]:
+    """Open a writer on the corpus index; commit on success, cancel on error."""
+    ix = open_index(corpus)
+    writer = _open_writer(ix, corpus)
+    try:
+        yield IndexWriter(writer)
+    except BaseException:
+        writer.cancel()
+        raise
+    else:
+        writer.commit()
+    finally:
+        ix.close()
+
+
+def rebuild(corpus: Corpus, progress: ProgressCallback | None = None) -> int:
+    """Rebuild the index from the corpus files alone; returns the number indexed."""
+    fresh = corpus.root / f".index-new-{os.getpid()}"
+    shutil.rmtree(fresh, ignore_errors=True)
+    fresh.mkdir(parents=True)
+    count = 0
+    try:
+        ix = whoosh_index.create_in(str(fresh), build_schema())
+        writer = _open_writer(ix, corpus)
+        try:
+            for clipping in corpus.iter_clippings():
+                writer.add_document(**document_for(clipping))
+                count += 1
+                if progress:
+                    progress(1)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        ix.close()
+        write_atomic(fresh / VERSION_FILE, json.dumps({"schema": SCHEMA_VERSION}).encode())
+        _swap_in(fresh, corpus.index_dir)
+    finally:
+        shutil.rmtree(fresh, ignore_errors=True)
+    return count
+
+
+def _swap_in(fresh: Path, target: Path) -> None:
+    old = target.with_name(f".index-old-{os.getpid()}")
+    if target.exists():
+        os.replace(target, old)
+    os.replace(fresh, target)
+    shutil.rmtree(old, ignore_errors=True)

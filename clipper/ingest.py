@@ -1,0 +1,166 @@
+"""From an input (file, stdin, JSON line) to an :class:`Extracted` document.
+
+Pure functions of bytes and names: no corpus, no index. The archive decides
+what to store.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from clipper.dates import parse_document_date
+from clipper.decoding import decode
+from clipper.errors import ClipperError, InputError
+from clipper.extract import Extracted
+from clipper.extract.markdown import extract_markdown
+from clipper.extract.plaintext import extract_plain_text
+from clipper.model import normalise_tags
+from clipper.textutil import normalise_newlines, strip_controls
+
+TEXT_SUFFIXES = frozenset({".txt", ".text"})
+MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
+# What `clipper add DIR` picks up when walking a directory.
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES
+STDIN_NAME = "<stdin>"
+JSONL_FIELDS = (
+    "title",
+    "text",
+    "date",
+    "source",
+    "agency",
+    "author",
+    "url",
+    "lang",
+    "tags",
+    "note",
+)
+
+
+@dataclass
+class Metadata:
+    """Metadata given by the user; ``None`` leaves what extraction found."""
+
+    title: str | None = None
+    source: str | None = None
+    agency: str | None = None
+    author: str | None = None
+    date: str | None = None
+    url: str | None = None
+    lang: str | None = None
+    note: str | None = None
+    tags: list[str] = field(default_factory=list)
+
+
+def extract_document(data: bytes, name: str, *, markdown: bool | None = None) -> Extracted:
+    """Decode and extract one text or Markdown document.
+
+    ``markdown=None`` decides from the name; standard input may carry front matter.
+    """
+    decoded = decode(data, name)
+    # Escape sequences and control characters never reach the stored text.
+    text = strip_controls(decoded.text)
+    if markdown is None:
+        suffix = Path(name).suffix.lower()
+        markdown = suffix in MARKDOWN_SUFFIXES or (
+            name == STDIN_NAME and text.startswith("---")
+        )
+    if markdown:
+        extracted, front = extract_markdown(text, name)
+        extracted = apply_metadata(extracted, metadata_from_mapping(front, name), name)
+        extracted.extra.update({k: _plain(v) for k, v in front.items() if k not in _META_KEYS})
+    else:
+        extracted = extract_plain_text(text)
+    extracted.encoding = decoded.encoding
+    if not extracted.text.strip():
+        raise InputError(name, "no article text found (only captions, credits or metadata)")
+    return extracted
+
+
+_META_KEYS = {f.name for f in fields(Metadata)}
+
+
+def metadata_from_mapping(data: dict[str, Any], name: str) -> Metadata:
+    """Metadata from front matter or a JSON object; wrong types are input errors."""
+    values: dict[str, Any] = {}
+    for key in _META_KEYS:
+        value = data.get(key)
+        if value is None:
+            continue
+        if key == "tags":
+            if isinstance(value, str):
+                value = value.split(",")
+            if not isinstance(value, list):
+                raise InputError(name, "'tags' must be a list or a comma-separated string")
+            values["tags"] = [str(t) for t in value]
+        elif key == "date":
+            values["date"] = _date_text(value, name)
+        else:
+            if not isinstance(value, str | int | float):
+                raise InputError(name, f"'{key}' must be a string")
+            values[key] = str(value)
+    return Metadata(**values)
+
+
+def _date_text(value: Any, name: str) -> str:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, str | int):
+        return str(value)
+    raise InputError(name, "'date' must be a date or a string")
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-serialisable form of a YAML value (dates become ISO strings)."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def apply_metadata(extracted: Extracted, metadata: Metadata, name: str = "") -> Extracted:
+    """Metadata given explicitly wins over what extraction found; tags are merged."""
+    changes: dict[str, Any] = {}
+    for key in ("title", "source", "agency", "author", "url", "note"):
+        value = getattr(metadata, key)
+        if value is not None and str(value).strip():
+            changes[key] = str(value).strip()
+    if metadata.lang:
+        changes["lang"] = metadata.lang.strip().lower()
+    if metadata.date:
+        try:
+            changes["date"] = parse_document_date(metadata.date)
+        except ClipperError as exc:
+            raise InputError(name or "date", exc.message) from exc
+    if metadata.tags:
+        changes["tags"] = normalise_tags(list(extracted.tags) + list(metadata.tags))
+    return replace(extracted, **changes)
+
+
+def extract_json_record(line: str, name: str) -> Extracted:
+    """One JSON Lines record: ``title, text, date, source, author, url, lang, tags``."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputError(name, f"invalid JSON ({exc.msg} at column {exc.colno})") from exc
+    if not isinstance(record, dict):
+        raise InputError(name, "each line must be a JSON object")
+    text = record.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise InputError(name, "no 'text' field, or it is empty")
+    title = record.get("title")
+    text = strip_controls(normalise_newlines(text))
+    extracted = extract_plain_text(text, has_title=bool(title))
+    extracted.content = f"{title or ''}\n\n{text}"
+    extracted.content_type = "application/json"
+    extracted = apply_metadata(extracted, metadata_from_mapping(record, name), name)
+    extracted.extra.update(
+        {k: v for k, v in record.items() if k not in JSONL_FIELDS and v is not None}
+    )
+    return extracted

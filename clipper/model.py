@@ -1,0 +1,83 @@
+"""The clipping record: what the corpus stores beside each original document."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from clipper.textutil import normalise_for_id
+
+METADATA_FORMAT = 1
+ID_LENGTH = 16
+MIN_PREFIX = 4
+
+
+def content_id(content: str) -> str:
+    """The id of a clipping: a hash of its normalised content, as 16 hex digits."""
+    digest = hashlib.sha256(normalise_for_id(content).encode("utf-8")).hexdigest()
+    return digest[:ID_LENGTH]
+
+
+@dataclass
+class Clipping:
+    """One stored clipping. ``text`` is the clean body; the original is kept beside it."""
+
+    id: str
+    title: str
+    text: str
+    added: str  # ISO 8601 UTC, when it entered the corpus
+    original: str  # file name of the original bytes, next to the metadata file
+    content_type: str = "text/plain"
+    encoding: str = "utf-8"
+    source: str | None = None
+    agency: str | None = None
+    author: str | None = None
+    date: str | None = None  # ISO 8601: YYYY, YYYY-MM, YYYY-MM-DD or a datetime
+    lang: str | None = None
+    url: str | None = None
+    note: str | None = None
+    tags: list[str] = field(default_factory=list)
+    captions: list[str] = field(default_factory=list)
+    credits: list[str] = field(default_factory=list)
+    subheadings: list[str] = field(default_factory=list)
+    sidebar: list[str] = field(default_factory=list)
+    origin: str | None = None  # where it was added from: a file name, "<stdin>", a URL
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["format"] = METADATA_FORMAT
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Clipping:
+        known = {f.name for f in fields(cls)}
+        missing = {"id", "title", "text", "added", "original"} - data.keys()
+        if missing:
+            raise ValueError(f"missing keys: {', '.join(sorted(missing))}")
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    @property
+    def short_id(self) -> str:
+        return self.id[:8]
+
+    @property
+    def lead(self) -> str:
+        """The first paragraph that is not a subheading."""
+        for paragraph in self.text.split("\n\n"):
+            if paragraph.strip() and paragraph.strip() not in self.subheadings:
+                return paragraph.strip()
+        return ""
+
+
+def normalise_tags(tags: list[str] | tuple[str, ...]) -> list[str]:
+    """Trim, drop empties and duplicates (case-insensitively), keep order."""
+    seen: set[str] = set()
+    result = []
+    for tag in tags:
+        clean = " ".join(tag.split()).strip(",")
+        if clean and clean.casefold() not in seen:
+            seen.add(clean.casefold())
+            result.append(clean)
+    return result

@@ -1,0 +1,193 @@
+"""Rendering results for people (terminal) and machines (JSON, JSON Lines, CSV, ids).
+
+Used by the CLI only. Every piece of clipping text goes through
+:func:`clipper.textutil.one_line` or :func:`strip_controls` before it is
+printed: clipped pages may carry terminal escape sequences.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import click
+
+from clipper.archive import AddOutcome, AddReport, SearchResult
+from clipper.model import Clipping
+from clipper.textutil import one_line, shorten, strip_controls
+
+HIT_CSV_COLUMNS = (
+    "id",
+    "score",
+    "title",
+    "source",
+    "agency",
+    "date",
+    "lang",
+    "url",
+    "tags",
+    "snippet",
+)
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def hits_as(result: SearchResult, fmt: str) -> str:
+    """Machine formats for a search or list result."""
+    if fmt == "json":
+        return to_json(result.to_dict())
+    rows = [hit.to_dict() for hit in result.hits]
+    if fmt == "jsonl":
+        return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows).rstrip("\n")
+    if fmt == "ids":
+        return "\n".join(row["id"] for row in rows)
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(HIT_CSV_COLUMNS)
+        for row in rows:
+            row = {**row, "tags": ";".join(row["tags"])}
+            writer.writerow([row[c] if row[c] is not None else "" for c in HIT_CSV_COLUMNS])
+        return buffer.getvalue().rstrip("\n")
+    raise ValueError(fmt)
+
+
+def hits_as_text(result: SearchResult, *, show_snippets: bool = True) -> str:
+    """Human output: rank, title, source, date, short id, snippet, then the total."""
+    lines = []
+    for rank, hit in enumerate(result.hits, start=result.offset + 1):
+        c = hit.clipping
+        lines.append(f"{rank:>2}. " + click.style(shorten(c.title, 100), bold=True))
+        details = [
+            one_line(x) for x in (c.source, c.date or (c.added[:10] + " (added)"), c.lang) if x
+        ]
+        lines.append("    " + " · ".join(details + [click.style(c.short_id, fg="yellow")]))
+        if show_snippets and hit.snippet.text:
+            marked = hit.snippet.marked("\x00", "\x01")
+            styled = "".join(
+                click.style(part[1:], bold=True) if part.startswith("\x00") else part
+                for part in _split_marks(marked)
+            )
+            lines.append("    " + styled)
+        lines.append("")
+    shown = len(result.hits)
+    first = result.offset + 1
+    if shown:
+        last = result.offset + shown
+        lines.append(f"{result.total} {_plural(result.total, 'clipping')}, showing {first}–{last}")
+    else:
+        lines.append(f"{result.total} {_plural(result.total, 'clipping')}, none on this page")
+    return "\n".join(lines)
+
+
+def _split_marks(marked: str) -> Iterable[str]:
+    """Split on the private markers: pieces starting with \\x00 are highlighted."""
+    out = []
+    for chunk in marked.split("\x01"):
+        plain, _, bold = chunk.partition("\x00")
+        out.append(plain)
+        if bold:
+            out.append("\x00" + bold)
+    return out
+
+
+def _plural(count: int, word: str) -> str:
+    return word if count == 1 else word + "s"
+
+
+def clipping_as_dict(clipping: Clipping) -> dict[str, Any]:
+    return clipping.to_dict()
+
+
+def clipping_as_text(clipping: Clipping) -> str:
+    c = clipping
+    lines = [click.style(one_line(c.title), bold=True), ""]
+    fields = [
+        ("id", c.id),
+        ("source", c.source),
+        ("agency", c.agency),
+        ("author", c.author),
+        ("date", c.date),
+        ("added", c.added),
+        ("lang", c.lang),
+        ("url", c.url),
+        ("tags", ", ".join(c.tags)),
+        ("note", c.note),
+        ("captions", " | ".join(c.captions)),
+        ("credits", " | ".join(c.credits)),
+        ("original", f"{c.original} ({c.content_type}, {c.encoding})"),
+    ]
+    width = max(len(name) for name, _ in fields)
+    for name, value in fields:
+        if value:
+            lines.append(f"{name + ':':<{width + 1}} {one_line(str(value))}")
+    lines.append("")
+    lines.append(strip_controls(c.text))
+    return "\n".join(lines)
+
+
+def outcome_line(outcome: AddOutcome) -> str:
+    c = outcome.clipping
+    assert c is not None
+    title = shorten(c.title, 80)
+    if outcome.status == "added":
+        return f"added {click.style(c.short_id, fg='yellow')}  {title}"
+    extra = f" (new tags: {', '.join(outcome.new_tags)})" if outcome.new_tags else ""
+    return f"already stored as {click.style(c.short_id, fg='yellow')}  {title}{extra}"
+
+
+def report_summary(report: AddReport) -> str:
+    parts = [f"{len(report.added)} added"]
+    if report.duplicates:
+        parts.append(f"{len(report.duplicates)} already stored")
+    if report.failed:
+        parts.append(f"{len(report.failed)} failed")
+    if report.skipped:
+        parts.append(f"{len(report.skipped)} skipped (not .txt or .md)")
+    return ", ".join(parts)
+
+
+def report_as_dict(report: AddReport) -> dict[str, Any]:
+    def brief(outcome: AddOutcome) -> dict[str, Any]:
+        c = outcome.clipping
+        assert c is not None
+        return {"input": outcome.name, "id": c.id, "title": c.title, "new_tags": outcome.new_tags}
+
+    return {
+        "added": [brief(o) for o in report.added],
+        "duplicates": [brief(o) for o in report.duplicates],
+        "failed": [{"input": o.name, "error": o.error} for o in report.failed],
+        "skipped": report.skipped,
+    }
+
+
+def info_as_text(info: dict[str, Any]) -> str:
+    index = info["index"]
+    lines = [
+        f"corpus:     {info['corpus']}",
+        f"clippings:  {info['clippings']} ({_size(info['bytes'])})",
+        "languages:  " + (", ".join(f"{k} {v}" for k, v in info["languages"].items()) or "-"),
+        "sources:    "
+        + (", ".join(f"{one_line(k)} {v}" for k, v in info["sources"].items()) or "-"),
+        f"index:      {index['state']} ({index['path']})",
+    ]
+    if "documents" in index:
+        lines.append(
+            f"            {index['documents']} documents, {index['segments']} segments, "
+            f"{_size(index['bytes'])}"
+        )
+    return "\n".join(lines)
+
+
+def _size(count: int) -> str:
+    value = float(count)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{count} B"

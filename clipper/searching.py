@@ -1,0 +1,249 @@
+"""Searching the Whoosh index: query parsing, filters, ranking, highlight spans.
+
+The query language is Whoosh's (AND by default, OR, NOT, "phrases",
+``field:value``, ``wild*``, ``fuzzy~``) with three changes made here: an
+unfielded word searches the exact and the stemmed version of every text field
+and sums their scores (BM25F, title boosted); phrases go to the fields that
+keep positions; dates are parsed by :mod:`clipper.dates`.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from whoosh import query as wq
+from whoosh.qparser import (
+    FieldsPlugin,
+    FuzzyTermPlugin,
+    GtLtPlugin,
+    Plugin,
+    QueryParser,
+    QueryParserError,
+    syntax,
+)
+from whoosh.qparser.plugins import FuzzyTermPlugin as _Fuzzy
+from whoosh.qparser.plugins import PhrasePlugin, SingleQuotePlugin, WildcardPlugin
+
+from clipper.analysis import STEMMED_LANGUAGES, exact_analyzer, stemming_analyzer
+from clipper.dates import parse_period
+from clipper.errors import QuerySyntaxError
+from clipper.fields import FIELD_GROUPS, PHRASE_FIELDS, QUERYABLE_FIELDS, TEXT_FIELDS
+from clipper.snippets import Span
+from clipper.textutil import fold
+
+MAX_QUERY_CHARS = 1000
+# A word directly followed by a colon, outside quotes: a field name.
+_FIELD_PREFIX = re.compile(r"(?:^|(?<=[\s(+\-]))([A-Za-z_][A-Za-z0-9_]*):(?!//)")
+_QUOTED = re.compile(r'"[^"]*"?')
+
+
+@dataclass
+class Filters:
+    """Restrictions applied besides the query text."""
+
+    source: str | None = None
+    lang: str | None = None
+    tag: str | None = None
+    since: str | None = None
+    until: str | None = None
+
+
+class _FieldExpansionPlugin(Plugin):
+    """Send an unfielded word to every text field, a named field to its group.
+
+    Runs after the fields plugin (priority 100), like Whoosh's MultifieldPlugin,
+    but knows which fields have positions (phrases) and that ``title:`` means
+    the exact and the stemmed title alike.
+    """
+
+    def filters(self, parser: Any) -> list[tuple[Any, int]]:
+        return [(self._expand, 110)]
+
+    def _expand(self, parser: Any, group: Any) -> Any:
+        for i, node in enumerate(group):
+            if isinstance(node, syntax.GroupNode):
+                group[i] = self._expand(parser, node)
+                continue
+            if not node.has_fieldname:
+                continue
+            if isinstance(node, WildcardPlugin.WildcardNode | _Fuzzy.FuzzyTermNode):
+                # These nodes skip analysis: fold them as the analyzer would.
+                node.text = fold(node.text.lower())
+            if node.fieldname is None:
+                targets = TEXT_FIELDS
+            elif node.fieldname in FIELD_GROUPS:
+                targets = FIELD_GROUPS[node.fieldname]
+            else:
+                continue
+            if isinstance(node, PhrasePlugin.PhraseNode):
+                targets = {f: b for f, b in targets.items() if f in PHRASE_FIELDS}
+            alternatives = []
+            for fieldname, boost in targets.items():
+                alternative = copy.copy(node)
+                alternative.set_fieldname(fieldname, override=True)
+                alternative.set_boost(node.boost * boost)
+                alternatives.append(alternative)
+            group[i] = syntax.OrGroup(alternatives)
+        return group
+
+
+def make_parser(schema: Any) -> QueryParser:
+    parser = QueryParser(None, schema)
+    # French apostrophes are not quotes: l'IA 'd'accord' must stay words.
+    parser.remove_plugin_class(SingleQuotePlugin)
+    parser.remove_plugin_class(FieldsPlugin)
+    parser.add_plugin(FieldsPlugin(remove_unknown=False))
+    parser.add_plugin(FuzzyTermPlugin())
+    parser.add_plugin(GtLtPlugin())
+    parser.add_plugin(_FieldExpansionPlugin())
+    return parser
+
+
+def parse_query(parser: QueryParser, text: str) -> Any:
+    """Parse a user query; raise :class:`QuerySyntaxError` with a one-line reason."""
+    if len(text) > MAX_QUERY_CHARS:
+        raise QuerySyntaxError(
+            f"query too long ({len(text)} characters, at most {MAX_QUERY_CHARS})"
+        )
+    if not text.strip():
+        raise QuerySyntaxError("empty query", hint="give words to search for")
+    unquoted = _QUOTED.sub(" ", text)
+    for match in _FIELD_PREFIX.finditer(unquoted):
+        if match[1] not in QUERYABLE_FIELDS:
+            raise QuerySyntaxError(
+                f"unknown field {match[1]!r} in query",
+                hint=f"fields: {', '.join(QUERYABLE_FIELDS)}",
+            )
+    try:
+        parsed = parser.parse(text)
+    except (QueryParserError, ValueError, TypeError) as exc:
+        raise QuerySyntaxError(f"cannot parse query {text!r}: {exc}") from exc
+    _raise_errors(parsed)
+    parsed = parsed.normalize()
+    if parsed is wq.NullQuery or isinstance(parsed, type(wq.NullQuery)):
+        raise QuerySyntaxError(
+            f"query {text!r} has nothing to search for", hint="stop words alone match nothing"
+        )
+    return parsed
+
+
+def _raise_errors(q: Any) -> None:
+    error = getattr(q, "error", None)
+    if error:
+        raise QuerySyntaxError(f"invalid query: {error}")
+    for child in q.children():
+        _raise_errors(child)
+
+
+def filter_query(schema: Any, filters: Filters) -> Any | None:
+    """The Whoosh query all results must also match, or ``None``."""
+    parts: list[Any] = []
+    if filters.source:
+        words = [t.text for t in schema["source"].analyzer(filters.source, mode="query")]
+        if words:
+            parts.append(
+                wq.Phrase("source", words) if len(words) > 1 else wq.Term("source", words[0])
+            )
+    if filters.lang:
+        parts.append(wq.Term("lang", filters.lang.strip().lower()))
+    if filters.tag:
+        parts.append(wq.Term("tag", fold(filters.tag.strip().lower())))
+    if filters.since or filters.until:
+        low = parse_period(filters.since).start if filters.since else None
+        high = (
+            parse_period(filters.until).end - timedelta(microseconds=1) if filters.until else None
+        )
+        parts.append(wq.DateRange("sortdate", low, high))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else wq.And(parts)
+
+
+@dataclass
+class RawHit:
+    id: str
+    score: float
+
+
+def run_search(
+    searcher: Any, q: Any, filter_q: Any | None, limit: int, offset: int, *, newest_first: bool
+) -> tuple[int, list[RawHit]]:
+    """Total matches and the hits of one page, by relevance or newest first."""
+    wanted = offset + limit
+    if newest_first:
+        results = searcher.search(
+            q, filter=filter_q, limit=wanted, sortedby="sortdate", reverse=True
+        )
+    else:
+        results = searcher.search(q, filter=filter_q, limit=wanted)
+    total = len(results)
+    page = results[offset:wanted]
+    return total, [RawHit(hit["id"], float(hit.score or 0.0)) for hit in page]
+
+
+# -- highlighting ---------------------------------------------------------
+
+
+def matched_terms(q: Any, reader: Any) -> dict[str, set[str]]:
+    """Terms of the query's positive clauses, by field; wildcards expanded on the index."""
+    terms: dict[str, set[str]] = {}
+
+    def visit(node: Any) -> None:
+        if isinstance(node, wq.Not):
+            return
+        if isinstance(node, wq.AndNot):
+            visit(node.a)
+            return
+        if isinstance(node, wq.Term):
+            terms.setdefault(node.fieldname, set()).add(str(node.text))
+            return
+        if isinstance(node, wq.Phrase):
+            terms.setdefault(node.fieldname, set()).update(str(w) for w in node.words)
+            return
+        if isinstance(node, wq.PatternQuery | wq.FuzzyTerm):
+            field = reader.schema[node.fieldname]
+            for btext in node._btexts(reader):  # FuzzyTerm yields str, the others bytes
+                text = field.from_bytes(btext) if isinstance(btext, bytes) else btext
+                terms.setdefault(node.fieldname, set()).add(text)
+            return
+        for child in node.children():
+            visit(child)
+
+    visit(q)
+    return terms
+
+
+_EXACT_FIELDS = ("title", "body", "captions")
+_analyzers: dict[str, Any] = {}
+
+
+def _analyzer(name: str) -> Any:
+    if name not in _analyzers:
+        _analyzers[name] = exact_analyzer() if name == "exact" else stemming_analyzer(name)
+    return _analyzers[name]
+
+
+def highlight_spans(text: str, lang: str | None, terms: dict[str, set[str]]) -> list[Span]:
+    """Character spans of ``text`` whose tokens match the query terms.
+
+    Tokens matched through stemming or folding count: ``modele`` marks ``modèles``.
+    """
+    spans: list[Span] = []
+    exact_terms = set().union(*(terms.get(f, set()) for f in _EXACT_FIELDS))
+    plans: list[tuple[str, set[str]]] = [("exact", exact_terms)]
+    languages = (lang,) if lang in STEMMED_LANGUAGES else STEMMED_LANGUAGES if lang is None else ()
+    for language in languages:
+        stems = terms.get(f"body_{language}", set()) | terms.get(f"title_{language}", set())
+        if stems:
+            plans.append((language, stems))
+    for analyzer_name, wanted in plans:
+        if not wanted:
+            continue
+        for token in _analyzer(analyzer_name)(text, chars=True, mode="index"):
+            if token.text in wanted:
+                spans.append(Span(token.startchar, token.endchar, token.text))
+    return spans

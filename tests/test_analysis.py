@@ -1,0 +1,75 @@
+"""Analysis: a query form finds its document form, in French and English."""
+
+from __future__ import annotations
+
+import pytest
+
+from clipper.analysis import analyze, exact_analyzer, stemming_analyzer
+from clipper.archive import Archive
+from clipper.ingest import Metadata
+
+# (query as typed, form in the document, language of the document)
+PAIRS = [
+    ("modèles", "modele", "fr"),
+    ("modele", "modèles", "fr"),
+    ("départs", "départ", "fr"),
+    ("départ", "départs", "fr"),
+    ("générative", "generative", "fr"),
+    ("generative", "génératives", "fr"),
+    ("œuvre", "oeuvre", "fr"),
+    ("oeuvre", "œuvres", "fr"),
+    ("l'intelligence", "intelligence", "fr"),
+    ("intelligence", "l’intelligence", "fr"),
+    ("GPT-4o", "GPT-4o", "en"),
+    ("COVID-19", "COVID-19", "en"),
+    ("Renault-Nissan", "Renault-Nissan", "en"),
+    ("Renault", "Renault-Nissan", "en"),
+    ("strasse", "Straße", "de"),
+    ("Encyclopaedia", "Encyclopædia", "en"),
+    ("hospitals", "hospital", "en"),
+    ("running", "runs", "en"),
+    ("Microsoft", "Microsoft's", "en"),
+]
+
+
+def _document(form: str, lang: str) -> str:
+    return f"Un texte de remplissage sans rapport.\n\nLe passage important contient {form} ici.\n"
+
+
+@pytest.mark.parametrize(("query", "form", "lang"), PAIRS)
+def test_query_form_finds_document_form(archive: Archive, query: str, form: str, lang: str):
+    archive.add_bytes(_document(form, lang).encode(), "doc.txt", Metadata(lang=lang))
+    archive.add_bytes(b"Another text entirely, about weather.\n", "other.txt", Metadata(lang=lang))
+    result = archive.search(query)
+    assert result.total == 1, f"{query!r} should find {form!r}"
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("L'IA générative", ["ia", "generative"]),
+        ("qu’il jusqu'à d'OpenAI", ["il", "a", "openai"]),
+        ("aujourd'hui", ["aujourd'hui", "aujourd", "hui"]),
+        ("ŒUVRE Æsop Straße", ["oeuvre", "aesop", "strasse"]),
+        ("GPT-4o", ["gpt-4o", "gpt", "4o"]),
+    ],
+)
+def test_exact_analyzer_index_tokens(text, tokens):
+    assert analyze(exact_analyzer(), text) == tokens
+
+
+def test_query_side_keeps_compounds_whole():
+    assert analyze(exact_analyzer(), "GPT-4o Renault-Nissan", mode="query") == [
+        "gpt-4o",
+        "renault-nissan",
+    ]
+
+
+def test_folding_happens_before_stemming():
+    french = stemming_analyzer("fr")
+    assert analyze(french, "sécurité") == analyze(french, "securite")
+
+
+def test_stop_words_are_dropped_from_stemmed_fields_only():
+    assert analyze(stemming_analyzer("fr"), "les modèles de la mer") == ["model", "mer"]
+    assert analyze(exact_analyzer(), "les modèles de la mer") == ["les", "modeles", "de", "la", "mer"]

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from clipper.dates import parse_document_date, parse_period, parse_range
+from clipper.errors import DateFormatError
+
+TODAY = date(2026, 11, 26)
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("2024", datetime(2024, 1, 1), datetime(2025, 1, 1)),
+        ("2024-02", datetime(2024, 2, 1), datetime(2024, 3, 1)),
+        ("2024-12", datetime(2024, 12, 1), datetime(2025, 1, 1)),
+        ("2024-03-15", datetime(2024, 3, 15), datetime(2024, 3, 16)),
+        ("7d", datetime(2026, 11, 20), datetime(2026, 11, 27)),
+        ("2w", datetime(2026, 11, 13), datetime(2026, 11, 27)),
+        ("3m", datetime(2026, 8, 27), datetime(2026, 11, 27)),
+        ("1y", datetime(2025, 11, 27), datetime(2026, 11, 27)),
+    ],
+)
+def test_periods(text, start, end):
+    period = parse_period(text, today=TODAY)
+    assert (period.start, period.end) == (start, end)
+
+
+@pytest.mark.parametrize("text", ["2024-13", "2024-02-30", "yesterday", "24", "", "2024/03"])
+def test_unreadable_dates_raise(text):
+    with pytest.raises(DateFormatError):
+        parse_period(text)
+
+
+def test_range_runs_from_start_of_first_to_end_of_last():
+    period = parse_range("2024-03-01", "2024-03-15")
+    assert (period.start, period.end) == (datetime(2024, 3, 1), datetime(2024, 3, 16))
+
+
+def test_reversed_range_is_an_error():
+    with pytest.raises(DateFormatError, match="empty date range"):
+        parse_range("2024-05", "2024-03")
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("2024-03-15", "2024-03-15"),
+        ("2024-3", "2024-03"),
+        ("2024", "2024"),
+        ("2024-03-15T10:30:00+01:00", "2024-03-15T09:30:00"),
+        ("15 mars 2024", "2024-03-15"),
+        ("March 15, 2024", "2024-03-15"),
+    ],
+)
+def test_document_dates_are_normalised_to_iso(text, iso):
+    assert parse_document_date(text) == iso
+
+
+def test_document_date_nonsense_raises():
+    with pytest.raises(DateFormatError):
+        parse_document_date("le jour d'après")

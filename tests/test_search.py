@@ -1,0 +1,179 @@
+"""Searching an archive built from team-written clippings: syntax, filters, ranking."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from clipper.archive import Archive
+from clipper.errors import QuerySyntaxError
+from clipper.ingest import Metadata
+from clipper.searching import Filters
+
+DOCS = {
+    "phi": (
+        "Les modèles Phi misent sur la sobriété\n\n"
+        "Microsoft présente ses petits modèles de langage Phi, capables de tourner sur un "
+        "ordinateur portable sans connexion.\n\nLes concurrents préparent leurs réponses.\n",
+        Metadata(source="Reuters", date="2024-10-17", tags=["ia"], lang="fr"),
+    ),
+    "train": (
+        "Grève : des départs supprimés\n\n"
+        "La moitié des trains régionaux sont annulés ce mardi, selon la SNCF. Les voyageurs "
+        "sont invités à reporter leur départ.\n",
+        Metadata(source="Le Progrès", date="2024-03-05", tags=["transports"], lang="fr"),
+    ),
+    "bank": (
+        "Central bank keeps rates on hold\n\n"
+        "The central bank left rates unchanged as inflation cooled for a fourth month, "
+        "and said models of the economy pointed to slower growth.\n",
+        Metadata(source="AFP", date="2024-03-20", tags=["économie"], lang="en"),
+    ),
+    "museum": (
+        "Le musée rouvre avec une œuvre majeure\n\n"
+        "Le chef-d'œuvre restauré est de nouveau visible. L'exposition présente aussi des "
+        "modèles réduits de l'atelier du peintre.\n",
+        Metadata(source="Le Monde", date="2023-06-01", tags=["culture"], lang="fr"),
+    ),
+}
+
+
+@pytest.fixture
+def ids(archive: Archive) -> dict[str, str]:
+    found = {}
+    for key, (text, metadata) in DOCS.items():
+        outcome = archive.add_bytes(text.encode(), f"{key}.txt", metadata)
+        assert outcome.status == "added", outcome.error
+        found[key] = outcome.clipping.id
+    return found
+
+
+def _keys(result, ids) -> list[str]:
+    by_id = {v: k for k, v in ids.items()}
+    return [by_id[h.clipping.id] for h in result.hits]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Phi", ["phi"]),
+        ("phi modèles", ["phi"]),  # AND by default
+        ("sobriete", ["phi"]),  # no accent typed
+        ("phi OR grève", ["phi", "train"]),
+        # A query word meets every language's stemmer: French "modèles" and English
+        # "models" share the stem "model".
+        ("modèles NOT phi", ["museum", "bank"]),
+        ('"petits modèles de langage"', ["phi"]),
+        ('"modèles petits"', []),
+        ("source:reuters", ["phi"]),
+        ('source:"le progrès"', ["train"]),
+        ("tag:economie", ["bank"]),
+        ("lang:en", ["bank"]),
+        ("title:musee", ["museum"]),
+        ("title:modèle", ["phi"]),  # title group includes the stemmed title
+        ("ordinat*", ["phi"]),
+        ("connexon~", ["phi"]),
+        ("date:2024-03", ["train", "bank"]),
+        ("date:2023", ["museum"]),
+        ("date:[2024-03-01 TO 2024-03-10]", ["train"]),
+        ("date:>2024-03", ["phi"]),
+        ("date:<2024", ["museum"]),
+        ("chef-d'œuvre", ["museum"]),
+    ],
+)
+def test_query_language(archive, ids, query, expected):
+    result = archive.search(query, limit=10)
+    assert sorted(_keys(result, ids)) == sorted(expected)
+    assert result.total == len(expected)
+
+
+def test_title_matches_rank_first(archive, ids):
+    # "modèles" is in phi's title and in museum's body only.
+    assert _keys(archive.search("modèles"), ids)[:2] == ["phi", "museum"]
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        (Filters(source="Le Monde"), ["museum"]),
+        (Filters(lang="fr"), ["phi", "train", "museum"]),
+        (Filters(tag="IA"), ["phi"]),
+        (Filters(since="2024-03-10"), ["phi", "bank"]),
+        (Filters(until="2024-03"), ["train", "bank", "museum"]),
+        (Filters(since="2024", until="2024-03-06"), ["train"]),
+    ],
+)
+def test_filters(archive, ids, filters, expected):
+    result = archive.list_clippings(filters)
+    assert sorted(_keys(result, ids)) == sorted(expected)
+
+
+def test_list_is_newest_first(archive, ids):
+    assert _keys(archive.list_clippings(), ids) == ["phi", "bank", "train", "museum"]
+
+
+def test_limit_and_offset_page_through_hits(archive, ids):
+    everything = _keys(archive.list_clippings(), ids)
+    page = archive.list_clippings(limit=2, offset=1)
+    assert _keys(page, ids) == everything[1:3]
+    assert page.total == 4
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("date:2024-13", "invalid"),
+        ("date:demain", "cannot read date"),
+        ("nosuchfield:x", "unknown field 'nosuchfield'"),
+        ("x" * 1001, "query too long"),
+    ],
+)
+def test_malformed_queries_raise_usage_errors(archive, ids, query, message):
+    with pytest.raises(QuerySyntaxError, match=message) as excinfo:
+        archive.search(query)
+    assert excinfo.value.exit_code == 2
+
+
+def test_snippet_highlights_words_matched_through_stemming_and_folding(archive, ids):
+    hit = archive.search("modele").hits[0]
+    highlighted = {hit.snippet.text[s:e] for s, e in hit.snippet.highlights}
+    assert highlighted == {"modèles"}
+
+
+def test_snippet_never_cuts_a_word(archive):
+    words = " ".join(f"mot{i}" for i in range(200))
+    text = f"Titre court\n\n{words} cible {words}\n"
+    archive.add_bytes(text.encode(), "long.txt", Metadata(lang="fr"))
+    snippet = archive.search("cible").hits[0].snippet.text
+    assert "cible" in snippet
+    inner = snippet.strip("…").split()
+    assert all(w.startswith("mot") and w[3:].isdigit() or w == "cible" for w in inner)
+
+
+def test_snippet_strips_terminal_escapes(archive):
+    text = "Titre\n\nUn texte piégé \x1b[31mrouge\x1b[0m et \x1b]0;titre\x07 cible ici.\n"
+    archive.add_bytes(text.encode(), "evil.txt", Metadata(lang="fr"))
+    snippet = archive.search("cible").hits[0].snippet.text
+    assert "\x1b" not in snippet and "\x07" not in snippet
+    assert "rouge" in snippet
+
+
+def test_missing_index_is_rebuilt_on_search(archive, ids):
+    archive.close()
+    shutil.rmtree(archive.corpus.index_dir)
+    assert archive.search("Phi").total == 1
+    assert archive.corpus.index_dir.is_dir()
+
+
+def test_stale_schema_version_is_rebuilt(archive, ids):
+    archive.close()
+    (archive.corpus.index_dir / "clipper-index.json").write_text('{"schema": 0}')
+    assert archive.search("Phi").total == 1
+
+
+def test_reindex_restores_everything_from_the_files(archive, ids):
+    archive.close()
+    shutil.rmtree(archive.corpus.index_dir)
+    assert archive.reindex() == 4
+    assert archive.search("grève").total == 1
