@@ -89,6 +89,22 @@ class CompoundFilter(Filter):
 _EXTRA_STOPWORDS = {"fr": {"les"}, "en": set()}
 
 
+class FrenchPluralFilter(Filter):
+    """Drop a final plural ``s`` that Snowball keeps on short words (vélos, pneus, lois).
+
+    Snowball French only strips suffixes inside a word's "RV" region, so short
+    plurals keep their ``s``. Index and query share the filter, so the rare
+    word it merges with another (``bus`` and ``bu``) loses no recall.
+    """
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for token in tokens:
+            text = token.text
+            if len(text) > 3 and text.endswith("s") and not text.endswith("ss"):
+                token.text = text[:-1]
+            yield token
+
+
 def _folded_stopwords(lang: str) -> frozenset[str]:
     words = set(stoplists[lang]) | _EXTRA_STOPWORDS[lang]
     return frozenset(fold(w) for w in words) | frozenset(words)
@@ -105,11 +121,10 @@ def exact_analyzer() -> Composable:
 
 
 def stemming_analyzer(lang: str) -> Composable:
-    return (
-        exact_analyzer()
-        | StopFilter(stoplist=_folded_stopwords(lang), minsize=2)
-        | StemFilter(lang=_LANGUAGE_NAMES[lang], cachesize=100_000)
-    )
+    chain = exact_analyzer() | StopFilter(stoplist=_folded_stopwords(lang), minsize=2)
+    if lang == "fr":
+        chain = chain | FrenchPluralFilter()
+    return chain | StemFilter(lang=_LANGUAGE_NAMES[lang], cachesize=100_000)
 
 
 def tag_analyzer() -> Composable:

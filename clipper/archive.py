@@ -297,7 +297,7 @@ class Archive:
 
             lang = detect_language(f"{extracted.title}\n{extracted.text}")
         if jsonl:
-            extension = ".json"
+            extension = ".jsonl"
         elif name == STDIN_NAME:
             extension = ".md" if extracted.content_type == "text/markdown" else ".txt"
         else:

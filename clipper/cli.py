@@ -312,6 +312,8 @@ def search(
     """
     from clipper import render
 
+    if not query.strip():
+        raise click.BadParameter("empty query: give words to search for", param_hint="QUERY")
     archive = _archive(ctx)
     result = archive.search(
         query,

@@ -81,10 +81,16 @@ def _decode_bytes(data: bytes, name: str) -> tuple[str, str]:
 def _decode_legacy(data: bytes, name: str) -> tuple[str, str]:
     import charset_normalizer  # lazy: only legacy files need it
 
-    matches = charset_normalizer.from_bytes(data)
-    best = matches.best()
+    best = charset_normalizer.from_bytes(data).best()
     if best is None:
-        raise InputError(name, "unknown text encoding (not UTF-8, not a legacy 8-bit text)")
+        # Too short or too odd for the detector: CP1252 defines all but five
+        # bytes, and the control-character check in decode() catches binary.
+        try:
+            return data.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError:
+            raise InputError(
+                name, "unknown text encoding (not UTF-8, not a legacy 8-bit text)"
+            ) from None
     encoding = best.encoding
     if encoding in _WESTERN_8BIT:
         try:

@@ -18,7 +18,7 @@ from clipper.dates import parse_period, parse_range
 from clipper.errors import DateFormatError
 
 # Bump when analysis or fields change: an index of another version is rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 TITLE_BOOST = 3.0
 CAPTION_BOOST = 0.5

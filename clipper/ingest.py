@@ -65,9 +65,7 @@ def extract_document(data: bytes, name: str, *, markdown: bool | None = None) ->
     text = strip_controls(decoded.text)
     if markdown is None:
         suffix = Path(name).suffix.lower()
-        markdown = suffix in MARKDOWN_SUFFIXES or (
-            name == STDIN_NAME and text.startswith("---")
-        )
+        markdown = suffix in MARKDOWN_SUFFIXES or (name == STDIN_NAME and text.startswith("---"))
     if markdown:
         extracted, front = extract_markdown(text, name)
         extracted = apply_metadata(extracted, metadata_from_mapping(front, name), name)

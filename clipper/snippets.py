@@ -17,6 +17,8 @@ CONTEXT_BEFORE = 50
 MAX_FRAGMENTS = 2
 ELLIPSIS = "…"
 _WHITESPACE = re.compile(r"\s+")
+_PARAGRAPH_BREAK = re.compile(r"\s*\n\s*\n\s*")
+PARAGRAPH_MARK = " — "
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,7 @@ def _build(text: str, windows: list[tuple[int, int]], spans: list[Span]) -> Snip
 
     def emit(piece: str, highlighted: bool) -> None:
         nonlocal length
-        piece = _WHITESPACE.sub(" ", strip_controls(piece))
+        piece = _WHITESPACE.sub(" ", _PARAGRAPH_BREAK.sub(PARAGRAPH_MARK, strip_controls(piece)))
         if out and out[-1].endswith(" ") and piece.startswith(" "):
             piece = piece[1:]
         if not piece:
@@ -142,6 +144,10 @@ def _build(text: str, windows: list[tuple[int, int]], spans: list[Span]) -> Snip
         length += len(piece)
 
     for number, (start, end) in enumerate(windows):
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
         if number or start > 0:
             emit(ELLIPSIS if not out else f" {ELLIPSIS} ", False)
         position = start

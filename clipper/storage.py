@@ -61,6 +61,11 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+def _is_metadata_name(name: str) -> bool:
+    """``<16 hex digits>.json``: originals, temporary files and debris never match."""
+    return len(name) == ID_LENGTH + 5 and name.endswith(".json") and bool(_HEX.match(name[:-5]))
+
+
 def original_extension(name: str | None, default: str = ".txt") -> str:
     """A safe extension for the stored original, from the name it was added as."""
     if not name:
@@ -161,9 +166,8 @@ class Corpus:
             if not shard.is_dir():
                 continue
             for entry in os.scandir(shard.path):
-                name = entry.name
-                if name.endswith(".json") and not name.startswith("."):
-                    yield name[:-5]
+                if _is_metadata_name(entry.name):
+                    yield entry.name[:-5]
 
     def iter_clippings(self) -> Iterator[Clipping]:
         for clipping_id in self.iter_ids():
@@ -183,10 +187,10 @@ class Corpus:
             )
         shard = self._shard(wanted)
         try:
-            names = [e.name[:-5] for e in os.scandir(shard) if e.name.endswith(".json")]
+            names = [e.name[:-5] for e in os.scandir(shard) if _is_metadata_name(e.name)]
         except FileNotFoundError:
             names = []
-        matches = sorted(n for n in names if n.startswith(wanted) and not n.startswith("."))
+        matches = sorted(n for n in names if n.startswith(wanted))
         if not matches:
             raise NotFoundError(f"no clipping with id {prefix}")
         if len(matches) > 1:

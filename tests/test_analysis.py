@@ -26,6 +26,9 @@ PAIRS = [
     ("Renault", "Renault-Nissan", "en"),
     ("strasse", "Straße", "de"),
     ("Encyclopaedia", "Encyclopædia", "en"),
+    ("vélo", "vélos", "fr"),  # Snowball alone keeps the s of short plurals
+    ("pneus", "pneu", "fr"),
+    ("lois", "loi", "fr"),
     ("hospitals", "hospital", "en"),
     ("running", "runs", "en"),
     ("Microsoft", "Microsoft's", "en"),
@@ -72,4 +75,5 @@ def test_folding_happens_before_stemming():
 
 def test_stop_words_are_dropped_from_stemmed_fields_only():
     assert analyze(stemming_analyzer("fr"), "les modèles de la mer") == ["model", "mer"]
-    assert analyze(exact_analyzer(), "les modèles de la mer") == ["les", "modeles", "de", "la", "mer"]
+    exact = analyze(exact_analyzer(), "les modèles de la mer")
+    assert exact == ["les", "modeles", "de", "la", "mer"]

@@ -25,8 +25,10 @@ FRENCH = "Les modèles « génératifs » d’une œuvre déjà prisée — ét�
 def test_encodings_decode_to_the_same_text(data, encoding):
     decoded = decode(data, "f.txt")
     assert decoded.encoding == encoding
-    expected = FRENCH if b"oe" not in data else (
-        FRENCH.replace("’", "'").replace("—", "-").replace("œ", "oe")
+    expected = (
+        FRENCH
+        if b"oe" not in data
+        else (FRENCH.replace("’", "'").replace("—", "-").replace("œ", "oe"))
     )
     assert decoded.text == expected
 

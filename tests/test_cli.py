@@ -1,0 +1,425 @@
+"""The command line end to end with CliRunner: output, exit codes, bad input."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, fixture_bytes
+
+from clipper.archive import Archive
+from clipper.cli import cli
+
+SEEDLIKE = str(FIXTURES / "seedlike_fr.txt")
+HEADLINE = str(FIXTURES / "headline_en.txt")
+
+
+def invoke(runner, *args, input=None):
+    return runner.invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+def added_id(runner, path, *options) -> str:
+    result = invoke(runner, "add", path, "--json", *options)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)["added"][0]["id"]
+
+
+# -- add ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("source", ["argument", "stdin-dash", "stdin-implicit"])
+def test_add_from_file_or_stdin(runner, corpus_dir, source):
+    data = fixture_bytes("headline_en.txt")
+    if source == "argument":
+        result = invoke(runner, "add", HEADLINE)
+    elif source == "stdin-dash":
+        result = invoke(runner, "add", "-", input=data)
+    else:
+        result = invoke(runner, "add", input=data)
+    assert result.exit_code == 0
+    clipping_id = Archive.open(corpus_dir).search("inflation").hits[0].clipping.id
+    assert result.stdout == (
+        f"added {clipping_id[:8]}  Central Bank Holds Rates Steady as Inflation Cools\n"
+    )
+    assert result.stderr == "1 added\n"
+
+
+def test_add_with_metadata_options(runner):
+    clipping_id = added_id(
+        runner,
+        SEEDLIKE,
+        "--title",
+        "Mon titre",
+        "--source",
+        "Le Progrès",
+        "--author",
+        "Ana Lima",
+        "--date",
+        "15 mars 2024",
+        "--url",
+        "https://example.org/a",
+        "--lang",
+        "fr",
+        "--tag",
+        "audio",
+        "--tag",
+        "Lyon",
+        "--note",
+        "à relire",
+    )
+    shown = json.loads(invoke(runner, "show", clipping_id, "--json").stdout)
+    assert {
+        k: shown[k]
+        for k in ("title", "source", "author", "date", "url", "lang", "tags", "note", "agency")
+    } == {
+        "title": "Mon titre",
+        "source": "Le Progrès",
+        "author": "Ana Lima",
+        "date": "2024-03-15",
+        "url": "https://example.org/a",
+        "lang": "fr",
+        "tags": ["audio", "Lyon"],
+        "note": "à relire",
+        "agency": "Reuters",
+    }
+
+
+def test_adding_the_same_text_twice_stores_it_once_and_merges_tags(runner, corpus_dir):
+    first = added_id(runner, HEADLINE, "--tag", "eco")
+    crlf = fixture_bytes("headline_en.txt").replace(b"\n", b"\r\n")
+    result = invoke(runner, "add", "-", "--tag", "banks", input=crlf)
+    assert result.exit_code == 0
+    assert result.stdout.startswith(f"already stored as {first[:8]}")
+    assert "(new tags: banks)" in result.stdout
+    assert result.stderr == "0 added, 1 already stored\n"
+    assert Archive.open(corpus_dir).corpus.count() == 1
+    assert json.loads(invoke(runner, "show", first, "--json").stdout)["tags"] == ["eco", "banks"]
+    assert invoke(runner, "search", "tag:banks", "--format", "ids").stdout == first + "\n"
+
+
+def test_add_directory_recursively(runner, tmp_path):
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.txt").write_bytes(fixture_bytes("headline_en.txt"))
+    (folder / "sub" / "b.md").write_bytes(fixture_bytes("no_credit_fr.txt"))
+    (folder / "photo.jpg").write_bytes(b"\xff\xd8\xff")
+    (folder / ".hidden.txt").write_text("ignored")
+    result = invoke(runner, "add", str(folder))
+    assert result.exit_code == 0
+    assert result.stdout.count("added ") == 2
+    assert result.stderr == "2 added, 1 skipped (not .txt or .md)\n"
+
+
+def test_bad_inputs_fail_one_by_one_and_the_rest_is_stored(
+    runner, tmp_path, corpus_dir, monkeypatch
+):
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    (folder / "good.txt").write_bytes(fixture_bytes("headline_en.txt"))
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "binary.txt").write_bytes(b"\x00\x01\x02PK\x03\x04" * 20)
+    (folder / "broken.txt").write_bytes("Déjà ".encode() + b"\xc3\x28 casse")
+    locked = folder / "locked.txt"
+    locked.write_bytes(fixture_bytes("no_credit_fr.txt"))
+    locked.chmod(0)
+    # Root reads anything: make the permission failure certain.
+    original_read = Path.read_bytes
+
+    def read_bytes(self):
+        if self == locked:
+            raise PermissionError(13, "Permission denied", str(self))
+        return original_read(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    missing = str(tmp_path / "missing.txt")
+    result = invoke(runner, "add", str(folder), missing, SEEDLIKE)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"Error: {folder / 'binary.txt'}: looks like binary data, not text (NUL bytes)",
+        f"Error: {folder / 'broken.txt'}: invalid UTF-8 at byte 7 (the file mixes UTF-8 with "
+        "other bytes)",
+        f"Error: {folder / 'empty.txt'}: empty file: nothing to store",
+        f"Error: {locked}: permission denied",
+        f"Error: {missing}: no such file",
+        "2 added, 5 failed",
+    ]
+    corpus = Archive.open(corpus_dir).corpus
+    assert corpus.count() == 2
+    stored = sorted(p.name for p in corpus.clippings_dir.rglob("*") if p.is_file())
+    assert len(stored) == 4  # two whole clippings, no partial file, no temp file
+
+
+def test_add_json_report(runner, tmp_path):
+    (tmp_path / "empty.txt").write_bytes(b"")
+    result = invoke(runner, "add", HEADLINE, str(tmp_path / "empty.txt"), "--json")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert [a["title"] for a in report["added"]] == [
+        "Central Bank Holds Rates Steady as Inflation Cools"
+    ]
+    assert report["failed"] == [
+        {
+            "input": str(tmp_path / "empty.txt"),
+            "error": f"{tmp_path / 'empty.txt'}: empty file: nothing to store",
+        }
+    ]
+
+
+def test_add_rejects_a_bad_date_option_as_usage(runner):
+    result = runner.invoke(cli, ["add", HEADLINE, "--date", "n'importe quand"])
+    assert result.exit_code == 2
+    assert "Invalid value for --date: cannot read date" in result.stderr
+
+
+# -- import -------------------------------------------------------------------
+
+
+def _records() -> list[dict]:
+    return [
+        {
+            "title": "Un premier article",
+            "text": "Le texte du premier article parle de vélos.",
+            "date": "2024-05-02",
+            "source": "Ouest-France",
+            "tags": ["vélo"],
+            "rubrique": "sport",
+        },
+        {
+            "title": "A second story",
+            "text": "The text of the second story is about boats.",
+            "lang": "en",
+            "url": "https://example.com/boats",
+        },
+    ]
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+def test_import_jsonl(runner, tmp_path, compressed):
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in _records())
+    lines += "not json\n" + json.dumps({"title": "no text"}) + "\n"
+    path = tmp_path / ("in.jsonl.gz" if compressed else "in.jsonl")
+    if compressed:
+        path.write_bytes(gzip.compress(lines.encode()))
+    else:
+        path.write_text(lines, encoding="utf-8")
+    result = invoke(runner, "import", str(path))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"Error: {path}:3: invalid JSON (Expecting value at column 1)",
+        f"Error: {path}:4: no 'text' field, or it is empty",
+        "2 added, 2 failed",
+    ]
+    hit = json.loads(invoke(runner, "search", "vélos", "--json").stdout)["hits"][0]
+    assert (hit["title"], hit["source"], hit["date"], hit["tags"]) == (
+        "Un premier article",
+        "Ouest-France",
+        "2024-05-02",
+        ["vélo"],
+    )
+    shown = json.loads(invoke(runner, "show", hit["id"], "--json").stdout)
+    assert shown["extra"] == {"rubrique": "sport"}
+
+
+# -- search -------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_clippings(runner) -> tuple[str, str]:
+    return (
+        added_id(runner, SEEDLIKE, "--date", "2024-03-15", "--tag", "audio"),
+        added_id(runner, HEADLINE, "--date", "2024-04-02"),
+    )
+
+
+def test_search_human_output(runner, two_clippings):
+    seed_id, _ = two_clippings
+    result = invoke(runner, "search", "casque")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(" 1. La jeune entreprise lyonnaise Ondalia")
+    assert lines[1] == f"    Reuters · 2024-03-15 · fr · {seed_id[:8]}"
+    assert "casque" in lines[2]
+    assert "\x1b" not in result.stdout  # no colour when not a terminal
+    assert lines[-1] == "1 clipping, showing 1–1"
+
+
+def test_search_json(runner, two_clippings):
+    seed_id, _ = two_clippings
+    data = json.loads(invoke(runner, "search", "casques", "--json").stdout)
+    assert data["query"] == "casques"
+    assert data["total"] == 1
+    hit = data["hits"][0]
+    assert set(hit) >= {"id", "score", "title", "source", "date", "lang", "url", "tags", "snippet"}
+    assert hit["id"] == seed_id
+    marked = [hit["snippet"][s:e] for s, e in hit["highlights"]]
+    assert marked and all(m.lower() == "casque" for m in marked)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "ids"])
+def test_search_line_formats(runner, two_clippings, fmt):
+    seed_id, bank_id = two_clippings
+    result = invoke(runner, "search", "casque OR inflation", "--format", fmt)
+    lines = result.stdout.splitlines()
+    if fmt == "jsonl":
+        assert {json.loads(line)["id"] for line in lines} == {seed_id, bank_id}
+    elif fmt == "csv":
+        assert lines[0] == "id,score,title,source,agency,date,lang,url,tags,snippet"
+        assert len(lines) == 3
+    else:
+        assert set(lines) == {seed_id, bank_id}
+
+
+def test_search_no_hits_exits_1_with_message_on_stderr(runner, two_clippings):
+    result = invoke(runner, "search", "zeppelin")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == "No clipping matches 'zeppelin'.\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["search", "date:2024-99"], "Error: invalid query"),
+        (["search", "date:[2024 TO hier]"], "cannot read date 'hier'"),
+        (["search", "casque", "--since", "last week"], "Invalid value for --since"),
+        (["search", ""], "empty query"),
+        (["search", "foo:bar"], "unknown field 'foo'"),
+        (["search", "casque", "--limit", "0"], "Invalid value for '--limit'"),
+        (["show", "zz"], "invalid id 'zz'"),
+        (["show", "ab"], "too short"),
+    ],
+)
+def test_usage_errors_exit_2_without_traceback(runner, two_clippings, args, message):
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_search_filters_and_paging(runner, two_clippings):
+    seed_id, bank_id = two_clippings
+    assert invoke(runner, "search", "le OR the", "--lang", "en", "--format", "ids").stdout == (
+        bank_id + "\n"
+    )
+    assert (
+        invoke(
+            runner, "search", "casque OR inflation", "--since", "2024-04", "--format", "ids"
+        ).stdout
+        == bank_id + "\n"
+    )
+    page2 = invoke(runner, "list", "--limit", "1", "--offset", "1", "--format", "ids")
+    assert page2.stdout == seed_id + "\n"
+
+
+def test_search_on_a_missing_corpus_says_how_to_start(runner, corpus_dir):
+    result = runner.invoke(cli, ["search", "x"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: no corpus at {corpus_dir}\nHint: add a clipping with 'clipper add FILE', or "
+        "point --corpus or CLIPPER_CORPUS at an existing corpus\n"
+    )
+
+
+def test_corpus_option_wins_over_environment(runner, tmp_path):
+    other = tmp_path / "elsewhere"
+    result = invoke(runner, "--corpus", str(other), "add", HEADLINE)
+    assert result.exit_code == 0
+    assert Archive.open(other).corpus.count() == 1
+
+
+# -- show, list, rm, tag, reindex, info ---------------------------------------
+
+
+def test_show_text_and_raw(runner, two_clippings):
+    seed_id, _ = two_clippings
+    text = invoke(runner, "show", seed_id[:6]).stdout
+    assert text.splitlines()[0].startswith("La jeune entreprise lyonnaise")
+    assert f"id:       {seed_id}" in text
+    assert "credits:  Sarah Bellec / Reuters | Studio" in text
+    raw = runner.invoke(cli, ["show", seed_id, "--raw"])
+    assert raw.stdout_bytes == fixture_bytes("seedlike_fr.txt")
+
+
+def test_show_json_has_the_documented_keys(runner, two_clippings):
+    data = json.loads(invoke(runner, "show", two_clippings[0], "--json").stdout)
+    assert set(data) >= {
+        "id",
+        "title",
+        "text",
+        "source",
+        "agency",
+        "author",
+        "date",
+        "added",
+        "lang",
+        "url",
+        "tags",
+        "captions",
+        "credits",
+    }
+    assert data["captions"][1] == "Le boîtier de rangement en textile recyclé."
+
+
+def test_show_unknown_id(runner, two_clippings):
+    result = runner.invoke(cli, ["show", "0000"])
+    assert result.exit_code == 1
+    assert result.stderr == "Error: no clipping with id 0000\n"
+
+
+def test_list_newest_first(runner, two_clippings):
+    seed_id, bank_id = two_clippings
+    result = invoke(runner, "list", "--format", "ids")
+    assert result.stdout.splitlines() == [bank_id, seed_id]
+    human = invoke(runner, "list").stdout
+    assert "Central Bank Holds Rates Steady" in human.splitlines()[0]
+
+
+def test_rm_removes_from_corpus_and_index(runner, two_clippings, corpus_dir):
+    seed_id, bank_id = two_clippings
+    result = invoke(runner, "rm", seed_id[:8])
+    assert result.stdout.startswith(f"removed {seed_id[:8]}  La jeune entreprise")
+    assert invoke(runner, "list", "--format", "ids").stdout == bank_id + "\n"
+    assert runner.invoke(cli, ["search", "casque"]).exit_code == 1
+    assert not any(corpus_dir.rglob(f"{seed_id}*"))
+
+
+def test_rm_checks_every_id_before_removing_any(runner, two_clippings):
+    seed_id, _ = two_clippings
+    result = runner.invoke(cli, ["rm", seed_id, "ffff"])
+    assert result.exit_code == 1
+    assert invoke(runner, "show", seed_id, "--json").exit_code == 0
+
+
+def test_tag_adds_and_removes(runner, two_clippings):
+    seed_id, _ = two_clippings
+    result = invoke(runner, "tag", seed_id, "+Lyon", "-audio", "+tech")
+    assert result.stdout == f"{seed_id[:8]}  tags: Lyon, tech\n"
+    assert invoke(runner, "search", "tag:lyon", "--format", "ids").stdout == seed_id + "\n"
+    assert runner.invoke(cli, ["search", "tag:audio"]).exit_code == 1
+
+
+def test_tag_rejects_changes_without_sign(runner, two_clippings):
+    result = runner.invoke(cli, ["tag", two_clippings[0], "lyon"])
+    assert result.exit_code == 2
+    assert "write +TAG to add or -TAG to remove" in result.stderr
+
+
+def test_reindex_and_info(runner, two_clippings, corpus_dir):
+    result = invoke(runner, "reindex")
+    assert result.stderr == "indexed 2 clippings\n"
+    info = json.loads(invoke(runner, "info", "--json").stdout)
+    assert info["corpus"] == str(corpus_dir)
+    assert info["clippings"] == 2
+    assert info["languages"] == {"fr": 1, "en": 1}
+    assert info["index"]["state"] == "ok"
+    assert info["index"]["documents"] == 2
+    human = invoke(runner, "info").stdout
+    assert "clippings:  2" in human
+
+
+def test_version(runner):
+    from clipper import __version__
+
+    assert invoke(runner, "--version").stdout == f"clipper, version {__version__}\n"
