@@ -15,28 +15,34 @@ import gzip
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from clipper.errors import ClipperError, CorpusError, InputError
-from clipper.extract import Extracted
-from clipper.ingest import (
-    STDIN_NAME,
+from clipper.fetch import is_url
+from clipper.ingest import STDIN_NAME, Metadata
+from clipper.model import Clipping, normalise_tags
+from clipper.pipeline import (
+    PARALLEL_THRESHOLD,
     SUPPORTED_SUFFIXES,
-    Metadata,
-    apply_metadata,
-    extract_document,
-    extract_json_record,
+    Failed,
+    Prepared,
+    Source,
+    prepare_all,
 )
-from clipper.model import Clipping, content_id, normalise_tags
 from clipper.snippets import Snippet, make_snippet
-from clipper.storage import Corpus, original_extension
+from clipper.storage import Corpus
 
 if TYPE_CHECKING:
-    from clipper.indexing import IndexWriter
+    from clipper.fingerprint import NearDuplicateFinder
+    from clipper.indexing import IndexLookup, IndexWriter
     from clipper.searching import Filters
+
+# A JSON Lines file larger than this is prepared in worker processes.
+PARALLEL_JSONL_BYTES = 256 * 1024
 
 ENV_CORPUS = "CLIPPER_CORPUS"
 APP_NAME = "clipper"
@@ -61,19 +67,30 @@ def locate_corpus(option: str | os.PathLike[str] | None = None, cwd: Path | None
 
 @dataclass
 class AddOutcome:
-    """What happened to one input of an ``add`` or ``import``."""
+    """What happened to one input of an ``add`` or ``import``.
+
+    ``status`` is "added", "duplicate" (the same text is stored already) or
+    "failed". An added clipping may be a near-duplicate of another: then
+    ``near`` names it (also when only a dry run).
+    """
 
     name: str
-    status: str  # "added", "duplicate", "failed"
+    status: str
     clipping: Clipping | None = None
     error: str | None = None
     new_tags: list[str] = field(default_factory=list)
+    near: Clipping | None = None
 
 
 @dataclass
 class AddReport:
     outcomes: list[AddOutcome] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # unsupported files met in directories
+    dry_run: bool = False
+
+    @property
+    def near_duplicates(self) -> list[AddOutcome]:
+        return [o for o in self.outcomes if o.status == "added" and o.near is not None]
 
     def _with(self, status: str) -> list[AddOutcome]:
         return [o for o in self.outcomes if o.status == status]
@@ -96,6 +113,7 @@ class Hit:
     clipping: Clipping
     score: float
     snippet: Snippet
+    copies: list[Clipping] = field(default_factory=list)  # with --collapse
 
     def to_dict(self) -> dict[str, Any]:
         c = self.clipping
@@ -113,7 +131,18 @@ class Hit:
             "tags": c.tags,
             "snippet": self.snippet.text,
             "highlights": [list(h) for h in self.snippet.highlights],
+            "copies": [copy_summary(c) for c in self.copies],
         }
+
+
+def copy_summary(clipping: Clipping) -> dict[str, Any]:
+    return {
+        "id": clipping.id,
+        "title": clipping.title,
+        "source": clipping.source,
+        "date": clipping.date,
+        "similarity": clipping.similarity,
+    }
 
 
 @dataclass
@@ -168,22 +197,29 @@ class Archive:
         on_outcome: Callable[[AddOutcome], None] | None = None,
         *,
         stdin: bytes | None = None,
+        dry_run: bool = False,
+        on_total: Callable[[int], None] | None = None,
+        jobs: int | None = None,
     ) -> AddReport:
-        """Add files and directories (recursively); one bad input never stops the rest.
+        """Add files, directories (recursively), URLs and mbox files.
 
-        A path ``-`` stands for ``stdin``, the bytes read from standard input.
+        One bad input never stops the rest. A path ``-`` stands for ``stdin``,
+        the bytes read from standard input. ``dry_run`` reports what would
+        happen and writes nothing.
         """
-        report = AddReport()
-        inputs = self._walk(paths, report, stdin)
-        return self._add_all(inputs, metadata or Metadata(), report, on_outcome)
+        report = AddReport(dry_run=dry_run)
+        sources = list(self._sources(paths, report, stdin))
+        if on_total:
+            on_total(len(sources))
+        parallel = len(sources) >= PARALLEL_THRESHOLD
+        return self._ingest(sources, metadata, report, on_outcome, parallel=parallel, jobs=jobs)
 
     def add_bytes(
         self, data: bytes, name: str = STDIN_NAME, metadata: Metadata | None = None
     ) -> AddOutcome:
         """Add one document given as bytes (standard input, a test, another program)."""
-        report = self._add_all(
-            iter([(name, _constant(data))]), metadata or Metadata(), AddReport(), None
-        )
+        source = Source(name, kind="bytes", data=data)
+        report = self._ingest([source], metadata, AddReport(), None, parallel=False)
         return report.outcomes[0]
 
     def import_jsonl(
@@ -191,140 +227,96 @@ class Archive:
         path: str | os.PathLike[str],
         metadata: Metadata | None = None,
         on_outcome: Callable[[AddOutcome], None] | None = None,
+        *,
+        dry_run: bool = False,
+        on_total: Callable[[int], None] | None = None,
+        jobs: int | None = None,
     ) -> AddReport:
-        """Add one clipping per line of a JSON Lines file (``.gz`` accepted)."""
+        """Add one clipping per line of a JSON Lines file (``.gz`` accepted).
+
+        Lines already stored are skipped by content id, so an interrupted
+        import resumes where it stopped when run again.
+        """
         path = Path(path)
-        try:
-            handle = gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")  # noqa: SIM115
-        except OSError as exc:
-            raise InputError(str(path), exc.strerror or str(exc)) from exc
-        report = AddReport()
-        with handle:
-            records = self._json_records(path, handle)
-            return self._add_all(records, metadata or Metadata(), report, on_outcome, jsonl=True)
+        if on_total:
+            with _open_lines(path) as handle:
+                on_total(sum(1 for line in handle if line.strip()))
+        report = AddReport(dry_run=dry_run)
+        with _open_lines(path) as handle:
+            sources = (
+                Source(f"{path}:{number}", kind="jsonl", data=line)
+                for number, line in _numbered_lines(path, handle)
+            )
+            parallel = path.stat().st_size > PARALLEL_JSONL_BYTES
+            return self._ingest(
+                sources, metadata, report, on_outcome, parallel=parallel, jobs=jobs
+            )
 
-    @staticmethod
-    def _json_records(path: Path, handle: Any) -> Iterator[tuple[str, Callable[[], bytes]]]:
-        number = 0
-        while True:
-            try:
-                line = handle.readline()
-            except (OSError, EOFError) as exc:
-                raise InputError(str(path), f"cannot read after line {number}: {exc}") from exc
-            if not line:
-                return
-            number += 1
-            if line.strip():
-                yield f"{path}:{number}", _constant(line)
-
-    def _walk(
+    def _sources(
         self, paths: Iterable[str | os.PathLike[str]], report: AddReport, stdin: bytes | None
-    ) -> Iterator[tuple[str, Callable[[], bytes]]]:
+    ) -> Iterator[Source]:
         for given in paths:
-            if str(given) == "-" and stdin is not None:
-                yield STDIN_NAME, _constant(stdin)
-                continue
-            path = Path(given)
-            if path.is_dir():
-                for child in sorted(_files_below(path)):
+            text = str(given)
+            if text == "-" and stdin is not None:
+                yield Source(STDIN_NAME, kind="bytes", data=stdin)
+            elif is_url(text):
+                yield Source(text, kind="url")
+            elif Path(text).is_dir():
+                for child in sorted(_files_below(Path(text))):
                     if child.suffix.lower() in SUPPORTED_SUFFIXES:
-                        yield str(child), _reader(child)
+                        yield from self._file_sources(child, report)
                     else:
                         report.skipped.append(str(child))
             else:
-                yield str(path), _reader(path)
+                yield from self._file_sources(Path(text), report)
 
-    def _add_all(
+    @staticmethod
+    def _file_sources(path: Path, report: AddReport) -> Iterator[Source]:
+        if path.suffix.lower() != ".mbox":
+            yield Source(str(path), path=str(path))
+            return
+        from clipper.extract.email import split_mbox
+
+        try:
+            for name, message in split_mbox(path.read_bytes(), str(path)):
+                yield Source(name, kind="bytes", data=message, format="email")
+        except (ClipperError, OSError) as exc:
+            error = exc.message if isinstance(exc, ClipperError) else f"{path}: {exc}"
+            report.outcomes.append(AddOutcome(str(path), "failed", error=error))
+
+    def _ingest(
         self,
-        inputs: Iterable[tuple[str, Callable[[], bytes]]],
-        metadata: Metadata,
+        sources: Iterable[Source],
+        metadata: Metadata | None,
         report: AddReport,
         on_outcome: Callable[[AddOutcome], None] | None,
         *,
-        jsonl: bool = False,
+        parallel: bool,
+        jobs: int | None = None,
     ) -> AddReport:
-        from clipper.indexing import writing
+        from clipper.fingerprint import NearDuplicateFinder
+        from clipper.indexing import reading, writing
 
-        with writing(self.corpus) as writer:
-            for name, read in inputs:
-                try:
-                    data = read()
-                    outcome = self._add_one(data, name, metadata, writer, jsonl=jsonl)
-                except ClipperError as exc:
-                    outcome = AddOutcome(name, "failed", error=exc.message)
+        for outcome in report.outcomes:  # failures met while listing the sources
+            if on_outcome:
+                on_outcome(outcome)
+        finder = NearDuplicateFinder()
+        context = reading(self.corpus) if report.dry_run else writing(self.corpus)
+        with context as index:
+            batch = _Batch(self.corpus, index, finder, dry_run=report.dry_run)
+            for item in prepare_all(sources, metadata or Metadata(), parallel=parallel, jobs=jobs):
+                if isinstance(item, Failed):
+                    outcome = AddOutcome(item.name, "failed", error=item.error)
+                else:
+                    try:
+                        outcome = batch.store(item)
+                    except ClipperError as exc:
+                        outcome = AddOutcome(item.name, "failed", error=exc.message)
                 report.outcomes.append(outcome)
                 if on_outcome:
                     on_outcome(outcome)
+        self._reset_index()
         return report
-
-    def _add_one(
-        self, data: bytes, name: str, metadata: Metadata, writer: IndexWriter, *, jsonl: bool
-    ) -> AddOutcome:
-        if jsonl:
-            try:
-                line = data.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise InputError(name, f"invalid UTF-8 at byte {exc.start}") from exc
-            extracted = extract_json_record(line, name)
-        else:
-            extracted = extract_document(data, name)
-        extracted = apply_metadata(extracted, metadata, name)
-        clipping_id = content_id(extracted.content)
-        if self.corpus.exists(clipping_id):
-            existing = self.corpus.read(clipping_id)
-            new_tags = [
-                t
-                for t in extracted.tags
-                if t.casefold() not in {e.casefold() for e in existing.tags}
-            ]
-            if new_tags:
-                existing.tags = normalise_tags(existing.tags + new_tags)
-                self.corpus.update(existing)
-                writer.add(existing)
-            return AddOutcome(name, "duplicate", existing, new_tags=new_tags)
-        clipping = self._clipping_from(extracted, clipping_id, name, jsonl=jsonl)
-        self.corpus.write(clipping, data)
-        writer.add(clipping)
-        return AddOutcome(name, "added", clipping)
-
-    @staticmethod
-    def _clipping_from(
-        extracted: Extracted, clipping_id: str, name: str, *, jsonl: bool
-    ) -> Clipping:
-        lang = extracted.lang
-        if lang is None:
-            from clipper.language import detect_language
-
-            lang = detect_language(f"{extracted.title}\n{extracted.text}")
-        if jsonl:
-            extension = ".jsonl"
-        elif name == STDIN_NAME:
-            extension = ".md" if extracted.content_type == "text/markdown" else ".txt"
-        else:
-            extension = original_extension(name)
-        return Clipping(
-            id=clipping_id,
-            title=extracted.title,
-            text=extracted.text,
-            added=datetime.now(UTC).isoformat(timespec="seconds"),
-            original=f"{clipping_id}.orig{extension}",
-            content_type=extracted.content_type,
-            encoding=extracted.encoding,
-            source=extracted.source,
-            agency=extracted.agency,
-            author=extracted.author,
-            date=extracted.date,
-            lang=lang,
-            url=extracted.url,
-            note=extracted.note,
-            tags=normalise_tags(extracted.tags),
-            captions=extracted.captions,
-            credits=extracted.credits,
-            subheadings=extracted.subheadings,
-            sidebar=extracted.sidebar,
-            origin=name if not jsonl else name.rsplit(":", 1)[0],
-            extra=extracted.extra,
-        )
 
     # -- reading -------------------------------------------------------
 
@@ -351,9 +343,13 @@ class Archive:
         limit: int = 10,
         offset: int = 0,
         newest_first: bool = False,
+        collapse: bool = False,
         progress: Callable[[int], None] | None = None,
     ) -> SearchResult:
-        """Search the archive; an empty ``query`` lists everything matching the filters."""
+        """Search the archive; an empty ``query`` lists everything matching the filters.
+
+        ``collapse`` shows each near-duplicate group once, with its copies.
+        """
         from whoosh import query as wq
 
         from clipper.searching import (
@@ -373,7 +369,13 @@ class Archive:
         fq = filter_query(ix.schema, filters or Filters())
         with ix.searcher() as searcher:
             total, raw_hits = run_search(
-                searcher, q, fq, limit, offset, newest_first=newest_first or not query.strip()
+                searcher,
+                q,
+                fq,
+                limit,
+                offset,
+                newest_first=newest_first or not query.strip(),
+                collapse=collapse,
             )
             terms = matched_terms(q, searcher.reader()) if query.strip() else {}
         hits = []
@@ -383,8 +385,24 @@ class Archive:
             except ClipperError:
                 continue  # indexed but gone from the corpus: `clipper reindex` repairs
             spans = highlight_spans(clipping.text, clipping.lang, terms) if terms else []
-            hits.append(Hit(clipping, raw_hit.score, make_snippet(clipping.text, spans)))
+            copies = [c for c in map(self._read_or_none, raw_hit.copies) if c is not None]
+            hits.append(Hit(clipping, raw_hit.score, make_snippet(clipping.text, spans), copies))
         return SearchResult(query, total, hits, offset)
+
+    def _read_or_none(self, clipping_id: str) -> Clipping | None:
+        try:
+            return self.corpus.read(clipping_id)
+        except ClipperError:
+            return None
+
+    def copies(self, clipping: Clipping) -> list[Clipping]:
+        """The other clippings of its near-duplicate group, oldest first."""
+        from clipper.indexing import reading
+
+        with reading(self.corpus) as index:
+            members = index.group_members(clipping.group)
+        others = [c for c in map(self._read_or_none, members) if c and c.id != clipping.id]
+        return sorted(others, key=lambda c: c.added)
 
     def list_clippings(
         self, filters: Filters | None = None, *, limit: int = 20, offset: int = 0
@@ -466,24 +484,124 @@ class Archive:
         }
 
 
-def _constant(data: bytes) -> Callable[[], bytes]:
-    return lambda: data
+class _Batch:
+    """Stores prepared clippings of one batch: exact and near-duplicate checks, writes."""
+
+    def __init__(
+        self,
+        corpus: Corpus,
+        index: IndexLookup,
+        finder: NearDuplicateFinder,
+        *,
+        dry_run: bool,
+    ) -> None:
+        self.corpus = corpus
+        self.index = index
+        self.finder = finder
+        self.dry_run = dry_run
+        self._planned: dict[str, Clipping] = {}  # dry run: what would have been stored
+
+    def _stored(self, clipping_id: str) -> Clipping | None:
+        if clipping_id in self._planned:
+            return self._planned[clipping_id]
+        if self.corpus.exists(clipping_id):
+            return self.corpus.read(clipping_id)
+        return None
+
+    def store(self, item: Prepared) -> AddOutcome:
+        existing = self._stored(item.clipping_id)
+        if existing is not None:
+            return self._merge(item, existing)
+        near = self._near_duplicate(item)
+        clipping = _new_clipping(item, near)
+        if self.dry_run:
+            self._planned[clipping.id] = clipping
+        else:
+            self.corpus.write(clipping, item.data)
+            self._writer.add(clipping, item.signature)
+        self.finder.remember(clipping.id, item.signature)
+        return AddOutcome(item.name, "added", clipping, near=near[0] if near else None)
+
+    @property
+    def _writer(self) -> IndexWriter:
+        from clipper.indexing import IndexWriter
+
+        assert isinstance(self.index, IndexWriter)
+        return self.index
+
+    def _merge(self, item: Prepared, existing: Clipping) -> AddOutcome:
+        """The same text again: merge new tags; index it if an interrupted run did not."""
+        known = {t.casefold() for t in existing.tags}
+        new_tags = [t for t in item.extracted.tags if t.casefold() not in known]
+        if not self.dry_run:
+            if new_tags:
+                existing.tags = normalise_tags(existing.tags + new_tags)
+                self.corpus.update(existing)
+            if new_tags or not self.index.contains(existing.id):
+                self._writer.add(existing)
+        return AddOutcome(item.name, "duplicate", existing, new_tags=new_tags)
+
+    def _near_duplicate(self, item: Prepared) -> tuple[Clipping, float] | None:
+        indexed = self.index.near_candidates(item.signature)
+        match = self.finder.best_match(item.signature, indexed)
+        if match is None:
+            return None
+        clipping_id, similarity = match
+        other = self._stored(clipping_id)
+        return (other, similarity) if other is not None else None
 
 
-def _reader(path: Path) -> Callable[[], bytes]:
-    def read() -> bytes:
+def _new_clipping(item: Prepared, near: tuple[Clipping, float] | None) -> Clipping:
+    extracted = item.extracted
+    return Clipping(
+        id=item.clipping_id,
+        title=extracted.title,
+        text=extracted.text,
+        added=datetime.now(UTC).isoformat(timespec="seconds"),
+        original=f"{item.clipping_id}.orig{item.extension}",
+        content_type=extracted.content_type,
+        encoding=extracted.encoding,
+        source=extracted.source,
+        agency=extracted.agency,
+        author=extracted.author,
+        date=extracted.date,
+        lang=extracted.lang,
+        url=extracted.url,
+        note=extracted.note,
+        tags=normalise_tags(extracted.tags),
+        captions=extracted.captions,
+        credits=extracted.credits,
+        subheadings=extracted.subheadings,
+        sidebar=extracted.sidebar,
+        origin=item.origin,
+        duplicate_of=near[0].group if near else None,
+        similarity=round(near[1], 3) if near else None,
+        extra=extracted.extra,
+    )
+
+
+@contextmanager
+def _open_lines(path: Path) -> Iterator[Any]:
+    try:
+        handle = gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")  # noqa: SIM115
+    except OSError as exc:
+        raise InputError(str(path), exc.strerror or str(exc)) from exc
+    with handle:
+        yield handle
+
+
+def _numbered_lines(path: Path, handle: Any) -> Iterator[tuple[int, bytes]]:
+    number = 0
+    while True:
         try:
-            return path.read_bytes()
-        except FileNotFoundError:
-            raise InputError(str(path), "no such file") from None
-        except IsADirectoryError:
-            raise InputError(str(path), "is a directory") from None
-        except PermissionError:
-            raise InputError(str(path), "permission denied") from None
-        except OSError as exc:
-            raise InputError(str(path), exc.strerror or str(exc)) from exc
-
-    return read
+            line = handle.readline()
+        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+            raise InputError(str(path), f"cannot read after line {number}: {exc}") from exc
+        if not line:
+            return
+        number += 1
+        if line.strip():
+            yield number, line
 
 
 def _files_below(directory: Path) -> Iterator[Path]:

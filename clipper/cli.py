@@ -207,76 +207,124 @@ def metadata_options(f: Callable[..., Any]) -> Callable[..., Any]:
 # -- commands ---------------------------------------------------------------
 
 
-@cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
-@metadata_options
-@click.option("--json", "as_json", is_flag=True, help="Output a JSON report.")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-@click.pass_context
-def add(
-    ctx: click.Context, paths: tuple[str, ...], metadata: Metadata, as_json: bool, quiet: bool
-) -> None:
-    """Store clippings: .txt and .md files, directories (recursively), or - for stdin.
+def ingest_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Options shared by ``add`` and ``import``."""
 
-    Each clipping is stored once: adding the same text again reports
-    "already stored as ID" and merges any new tags.
-    """
+    @click.option("--dry-run", is_flag=True, help="Report what would happen; store nothing.")
+    @click.option("--json", "as_json", is_flag=True, help="Output a JSON report.")
+    @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+    @click.option(
+        "--jobs",
+        type=click.IntRange(min=1),
+        help="Worker processes for extraction (default: one per core).",
+    )
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return f(*args, **kwargs)
+
+    return wrapper
+
+
+def _run_ingest(
+    ctx: click.Context, call: Callable[..., Any], *, as_json: bool, quiet: bool, dry_run: bool
+) -> None:
+    """Run an add or import with per-input lines or a progress bar, then a summary."""
     from clipper import render
 
-    if not paths:
-        if sys.stdin.isatty():
-            raise click.UsageError("give files or directories to add, or - to read stdin")
-        paths = ("-",)
-    stdin = sys.stdin.buffer.read() if "-" in paths else None
-    archive = _archive(ctx, create=True)
+    progress = ProgressBar("Adding", enabled=not quiet and not as_json)
+    failures: list[str] = []
 
-    def show(outcome: Any) -> None:
+    def on_outcome(outcome: Any) -> None:
         if outcome.status == "failed":
-            _err(f"Error: {outcome.error}")
-        elif not quiet and not as_json:
-            click.echo(render.outcome_line(outcome))
+            if progress.active:
+                failures.append(outcome.error)
+            else:
+                _err(f"Error: {outcome.error}")
+        elif not quiet and not as_json and not progress.active:
+            click.echo(render.outcome_line(outcome, dry_run=dry_run))
+        progress.advance(1)
 
-    report = archive.add_paths(paths, metadata, show, stdin=stdin)
+    try:
+        report = call(on_outcome=on_outcome, on_total=progress.start, dry_run=dry_run)
+    finally:
+        progress.finish()
+    for failure in failures:
+        _err(f"Error: {failure}")
     if as_json:
         click.echo(render.to_json(render.report_as_dict(report)))
     elif not quiet:
         _err(render.report_summary(report))
     if report.failed:
         ctx.exit(EXIT_FAILURE)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@metadata_options
+@ingest_options
+@click.pass_context
+def add(
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    metadata: Metadata,
+    as_json: bool,
+    quiet: bool,
+    dry_run: bool,
+    jobs: int | None,
+) -> None:
+    """Store clippings: files, directories (recursively), URLs, or - for stdin.
+
+    Text (.txt), Markdown with front matter (.md), saved web pages (.html),
+    e-mails (.eml, .mbox) and PDFs. Each text is stored once: adding it again
+    reports "already stored as ID" and merges new tags; a near-identical text
+    (a wire story republished elsewhere) is stored and reported as a
+    near-duplicate of the first.
+    """
+    if not paths:
+        if sys.stdin.isatty():
+            raise click.UsageError("give files, directories or URLs to add, or - to read stdin")
+        paths = ("-",)
+    stdin = sys.stdin.buffer.read() if "-" in paths else None
+    archive = _archive(ctx, create=True)
+    _run_ingest(
+        ctx,
+        functools.partial(archive.add_paths, paths, metadata, stdin=stdin, jobs=jobs),
+        as_json=as_json,
+        quiet=quiet,
+        dry_run=dry_run,
+    )
 
 
 @cli.command(name="import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=str))
 @click.option("--tag", "tags", multiple=True, help="Tag every imported clipping (repeatable).")
-@click.option("--json", "as_json", is_flag=True, help="Output a JSON report.")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@ingest_options
 @click.pass_context
 def import_(
-    ctx: click.Context, file: str, tags: tuple[str, ...], as_json: bool, quiet: bool
+    ctx: click.Context,
+    file: str,
+    tags: tuple[str, ...],
+    as_json: bool,
+    quiet: bool,
+    dry_run: bool,
+    jobs: int | None,
 ) -> None:
     """Add one clipping per line of a JSON Lines file (.jsonl or .jsonl.gz).
 
     Fields: title, text (required), date, source, agency, author, url, lang,
-    tags, note; other fields are kept as extra metadata.
+    tags, note; other fields are kept as extra metadata. Lines already stored
+    are skipped, so an interrupted import resumes when run again.
     """
-    from clipper import render
     from clipper.ingest import Metadata
 
     archive = _archive(ctx, create=True)
-
-    def show(outcome: Any) -> None:
-        if outcome.status == "failed":
-            _err(f"Error: {outcome.error}")
-        elif not quiet and not as_json:
-            click.echo(render.outcome_line(outcome))
-
-    report = archive.import_jsonl(file, Metadata(tags=list(tags)), show)
-    if as_json:
-        click.echo(render.to_json(render.report_as_dict(report)))
-    elif not quiet:
-        _err(render.report_summary(report))
-    if report.failed:
-        ctx.exit(EXIT_FAILURE)
+    _run_ingest(
+        ctx,
+        functools.partial(archive.import_jsonl, file, Metadata(tags=list(tags)), jobs=jobs),
+        as_json=as_json,
+        quiet=quiet,
+        dry_run=dry_run,
+    )
 
 
 @cli.command(epilog=QUERY_GUIDE)
@@ -296,10 +344,19 @@ def import_(
     show_default=True,
     help="Skip this many hits first (for paging).",
 )
+@click.option(
+    "--collapse", is_flag=True, help="Show each group of near-duplicates once, with its copies."
+)
 @output_options("text", "json", "jsonl", "csv", "ids")
 @click.pass_context
 def search(
-    ctx: click.Context, query: str, filters: Filters, limit: int, offset: int, fmt: str
+    ctx: click.Context,
+    query: str,
+    filters: Filters,
+    limit: int,
+    offset: int,
+    collapse: bool,
+    fmt: str,
 ) -> None:
     """Search the archive.
 
@@ -320,6 +377,7 @@ def search(
         filters,
         limit=limit,
         offset=offset,
+        collapse=collapse,
         progress=_progress_callback(archive, "Building the index"),
     )
     if result.total == 0:
@@ -366,10 +424,11 @@ def show(ctx: click.Context, clipping_id: str, as_json: bool, raw: bool) -> None
         sys.stdout.buffer.flush()
         return
     clipping = archive.get(clipping_id)
+    copies = archive.copies(clipping)
     if as_json:
-        click.echo(render.to_json(render.clipping_as_dict(clipping)))
+        click.echo(render.to_json(render.clipping_as_dict(clipping, copies)))
     else:
-        click.echo(render.clipping_as_text(clipping))
+        click.echo(render.clipping_as_text(clipping, copies))
 
 
 @cli.command()
@@ -422,19 +481,45 @@ def info(ctx: click.Context, as_json: bool) -> None:
     click.echo(render.to_json(data) if as_json else render.info_as_text(data))
 
 
+class ProgressBar:
+    """A click progress bar on stderr, shown only when stderr is a terminal."""
+
+    def __init__(self, label: str, *, enabled: bool = True) -> None:
+        self.label = label
+        self.enabled = enabled and sys.stderr.isatty()
+        self._bar: Any = None
+
+    @property
+    def active(self) -> bool:
+        return self._bar is not None
+
+    def start(self, total: int) -> None:
+        if self.enabled and total > 1 and self._bar is None:
+            self._bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+            self._bar.__enter__()
+
+    def advance(self, step: int) -> None:
+        if self._bar is not None:
+            self._bar.update(step)
+            if self._bar.pos >= self._bar.length:
+                self.finish()
+
+    def finish(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
+
+
 def _progress_callback(archive: Archive, label: str) -> Callable[[int], None] | None:
-    """A progress bar on stderr when it is a terminal; nothing otherwise."""
-    if not sys.stderr.isatty():
+    """For index builds: a bar sized to the corpus, started on the first step."""
+    bar = ProgressBar(label)
+    if not bar.enabled:
         return None
-    state: dict[str, Any] = {}
 
     def advance(step: int) -> None:
-        if "bar" not in state:
-            bar = click.progressbar(length=archive.corpus.count(), label=label, file=sys.stderr)
-            state["bar"] = bar.__enter__()
-        state["bar"].update(step)
-        if state["bar"].pos >= state["bar"].length:
-            state["bar"].__exit__(None, None, None)
+        if not bar.active:
+            bar.start(archive.corpus.count())
+        bar.advance(step)
 
     return advance
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from whoosh import query
-from whoosh.fields import DATETIME, ID, KEYWORD, TEXT, Schema
+from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.qparser import QueryParserError
 
 from clipper.analysis import STEMMED_LANGUAGES, exact_analyzer, stemming_analyzer, tag_analyzer
@@ -18,7 +18,7 @@ from clipper.dates import parse_period, parse_range
 from clipper.errors import DateFormatError
 
 # Bump when analysis or fields change: an index of another version is rebuilt.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 TITLE_BOOST = 3.0
 CAPTION_BOOST = 0.5
@@ -113,6 +113,11 @@ def build_schema() -> Schema:
         "added": ClipperDate(),
         # date, or when it was added if the clipping has none: for sorting.
         "sortdate": ClipperDate(sortable=True),
+        # Near-duplicates: the group key, the MinHash band tokens (candidates
+        # are documents sharing a token) and the signature to confirm them.
+        "group": ID(stored=True),
+        "lsh": KEYWORD(),
+        "minhash": STORED(),
     }
     for lang in STEMMED_LANGUAGES:
         stem = stemming_analyzer(lang)

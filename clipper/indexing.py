@@ -17,12 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
+from whoosh import query
 from whoosh.index import LockError
 
 from clipper.analysis import STEMMED_LANGUAGES
 from clipper.dates import document_datetime
 from clipper.errors import CorpusError, IndexBusyError
 from clipper.fields import SCHEMA_VERSION, build_schema
+from clipper.fingerprint import Signature, bands, decode, encode, signature
 from clipper.model import Clipping
 from clipper.storage import Corpus, write_atomic
 
@@ -59,12 +61,17 @@ def open_index(corpus: Corpus, progress: ProgressCallback | None = None) -> Any:
             raise CorpusError(f"cannot open the index in {corpus.index_dir}: {exc}") from exc
 
 
-def document_for(clipping: Clipping) -> dict[str, Any]:
-    """The Whoosh document for one clipping."""
+def document_for(clipping: Clipping, sig: Signature | None = None) -> dict[str, Any]:
+    """The Whoosh document for one clipping (``sig``: its fingerprint, if known)."""
+    if sig is None:
+        sig = signature(fingerprint_text(clipping))
     doc: dict[str, Any] = {
         "id": clipping.id,
         "title": clipping.title,
         "body": clipping.text,
+        "group": clipping.group,
+        "lsh": " ".join(bands(sig)),
+        "minhash": encode(sig),
     }
     captions = "\n".join(clipping.captions + clipping.credits)
     optional = {
@@ -98,14 +105,43 @@ def document_for(clipping: Clipping) -> dict[str, Any]:
     return doc
 
 
-class IndexWriter:
+def fingerprint_text(clipping: Clipping) -> str:
+    return f"{clipping.title}\n{clipping.text}"
+
+
+# How many band-sharing documents to confirm by signature per new clipping.
+NEAR_CANDIDATES = 20
+
+
+class IndexLookup:
+    """Read-only questions to the committed index during a batch."""
+
+    def __init__(self, searcher: Any) -> None:
+        self._searcher = searcher
+
+    def contains(self, clipping_id: str) -> bool:
+        return self._searcher.document_number(id=clipping_id) is not None
+
+    def near_candidates(self, sig: Signature) -> list[tuple[str, Signature]]:
+        """Indexed clippings sharing the most MinHash bands with ``sig``, with their signatures."""
+        q = query.Or([query.Term("lsh", token) for token in bands(sig)])
+        hits = self._searcher.search(q, limit=NEAR_CANDIDATES)
+        return [(hit["id"], decode(hit["minhash"])) for hit in hits]
+
+    def group_members(self, group: str) -> list[str]:
+        hits = self._searcher.search(query.Term("group", group), limit=None)
+        return [hit["id"] for hit in hits]
+
+
+class IndexWriter(IndexLookup):
     """Adds and deletes documents in one Whoosh transaction."""
 
-    def __init__(self, writer: Any) -> None:
+    def __init__(self, writer: Any, searcher: Any) -> None:
+        super().__init__(searcher)
         self._writer = writer
 
-    def add(self, clipping: Clipping) -> None:
-        self._writer.update_document(**document_for(clipping))
+    def add(self, clipping: Clipping, sig: Signature | None = None) -> None:
+        self._writer.update_document(**document_for(clipping, sig))
 
     def delete(self, clipping_id: str) -> None:
         self._writer.delete_by_term("id", clipping_id)
@@ -126,14 +162,28 @@ def writing(corpus: Corpus) -> Iterator[IndexWriter]:
     """Open a writer on the corpus index; commit on success, cancel on error."""
     ix = open_index(corpus)
     writer = _open_writer(ix, corpus)
+    searcher = ix.searcher()
     try:
-        yield IndexWriter(writer)
+        yield IndexWriter(writer, searcher)
     except BaseException:
         writer.cancel()
         raise
     else:
         writer.commit()
     finally:
+        searcher.close()
+        ix.close()
+
+
+@contextmanager
+def reading(corpus: Corpus) -> Iterator[IndexLookup]:
+    """Lookups on the committed index, without taking the write lock (dry runs)."""
+    ix = open_index(corpus)
+    searcher = ix.searcher()
+    try:
+        yield IndexLookup(searcher)
+    finally:
+        searcher.close()
         ix.close()
 
 

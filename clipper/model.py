@@ -43,6 +43,8 @@ class Clipping:
     subheadings: list[str] = field(default_factory=list)
     sidebar: list[str] = field(default_factory=list)
     origin: str | None = None  # where it was added from: a file name, "<stdin>", a URL
+    duplicate_of: str | None = None  # the first clipping of its near-duplicate group
+    similarity: float | None = None  # estimated similarity to that clipping
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -57,6 +59,11 @@ class Clipping:
         if missing:
             raise ValueError(f"missing keys: {', '.join(sorted(missing))}")
         return cls(**{k: v for k, v in data.items() if k in known})
+
+    @property
+    def group(self) -> str:
+        """Near-duplicate group key: the id of the group's first clipping."""
+        return self.duplicate_of or self.id
 
     @property
     def short_id(self) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from clipper.archive import AddOutcome, AddReport, SearchResult
+from clipper.archive import AddOutcome, AddReport, SearchResult, copy_summary
 from clipper.model import Clipping
 from clipper.textutil import one_line, shorten, strip_controls
 
@@ -74,6 +74,11 @@ def hits_as_text(result: SearchResult, *, show_snippets: bool = True) -> str:
                 for part in _split_marks(marked)
             )
             lines.append("    " + styled)
+        if hit.copies:
+            outlets = sorted({one_line(c.source) for c in hit.copies if c.source})
+            count = len(hit.copies)
+            listed = f": {', '.join(outlets)}" if outlets else ""
+            lines.append(f"    +{count} {_plural(count, 'copy', 'copies')}{listed}")
         lines.append("")
     shown = len(result.hits)
     first = result.offset + 1
@@ -96,15 +101,15 @@ def _split_marks(marked: str) -> Iterable[str]:
     return out
 
 
-def _plural(count: int, word: str) -> str:
-    return word if count == 1 else word + "s"
+def _plural(count: int, word: str, plural: str | None = None) -> str:
+    return word if count == 1 else plural or word + "s"
 
 
-def clipping_as_dict(clipping: Clipping) -> dict[str, Any]:
-    return clipping.to_dict()
+def clipping_as_dict(clipping: Clipping, copies: list[Clipping]) -> dict[str, Any]:
+    return {**clipping.to_dict(), "copies": [copy_summary(c) for c in copies]}
 
 
-def clipping_as_text(clipping: Clipping) -> str:
+def clipping_as_text(clipping: Clipping, copies: list[Clipping]) -> str:
     c = clipping
     lines = [click.style(one_line(c.title), bold=True), ""]
     fields = [
@@ -121,34 +126,49 @@ def clipping_as_text(clipping: Clipping) -> str:
         ("captions", " | ".join(c.captions)),
         ("credits", " | ".join(c.credits)),
         ("original", f"{c.original} ({c.content_type}, {c.encoding})"),
+        ("near-dup of", f"{c.duplicate_of} (similarity {c.similarity})" if c.duplicate_of else ""),
     ]
-    width = max(len(name) for name, _ in fields)
-    for name, value in fields:
+    shown = [(name, value) for name, value in fields if value]
+    width = max(len(name) for name, _ in shown + [("copies", "")])
+    for name, value in shown:
         if value:
             lines.append(f"{name + ':':<{width + 1}} {one_line(str(value))}")
+    if copies:
+        lines.append(f"{'copies:':<{width + 1}} {len(copies)}")
+        for copy in copies:
+            source = one_line(copy.source or "?")
+            lines.append(f"  {copy.short_id}  {source} · {shorten(copy.title, 70)}")
     lines.append("")
     lines.append(strip_controls(c.text))
     return "\n".join(lines)
 
 
-def outcome_line(outcome: AddOutcome) -> str:
+def outcome_line(outcome: AddOutcome, *, dry_run: bool = False) -> str:
     c = outcome.clipping
     assert c is not None
     title = shorten(c.title, 80)
     if outcome.status == "added":
-        return f"added {click.style(c.short_id, fg='yellow')}  {title}"
+        verb = "would add" if dry_run else "added"
+        line = f"{verb} {click.style(c.short_id, fg='yellow')}  {title}"
+        if outcome.near is not None:
+            line += f" (near-duplicate of {outcome.near.short_id}, similarity {c.similarity:.2f})"
+        return line
     extra = f" (new tags: {', '.join(outcome.new_tags)})" if outcome.new_tags else ""
     return f"already stored as {click.style(c.short_id, fg='yellow')}  {title}{extra}"
 
 
 def report_summary(report: AddReport) -> str:
-    parts = [f"{len(report.added)} added"]
+    added = f"{len(report.added)} {'would be added' if report.dry_run else 'added'}"
+    if report.near_duplicates:
+        count = len(report.near_duplicates)
+        added += f" ({count} {_plural(count, 'near-duplicate')})"
+    parts = [added]
     if report.duplicates:
         parts.append(f"{len(report.duplicates)} already stored")
     if report.failed:
         parts.append(f"{len(report.failed)} failed")
     if report.skipped:
-        parts.append(f"{len(report.skipped)} skipped (not .txt or .md)")
+        parts.append(f"{len(report.skipped)} skipped (unsupported file type)")
     return ", ".join(parts)
 
 
@@ -156,9 +176,14 @@ def report_as_dict(report: AddReport) -> dict[str, Any]:
     def brief(outcome: AddOutcome) -> dict[str, Any]:
         c = outcome.clipping
         assert c is not None
-        return {"input": outcome.name, "id": c.id, "title": c.title, "new_tags": outcome.new_tags}
+        brief: dict[str, Any] = {"input": outcome.name, "id": c.id, "title": c.title, "new_tags": outcome.new_tags}
+        if outcome.near is not None:
+            brief["near_duplicate_of"] = outcome.near.id
+            brief["similarity"] = c.similarity
+        return brief
 
     return {
+        "dry_run": report.dry_run,
         "added": [brief(o) for o in report.added],
         "duplicates": [brief(o) for o in report.duplicates],
         "failed": [{"input": o.name, "error": o.error} for o in report.failed],

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -167,22 +167,39 @@ def filter_query(schema: Any, filters: Filters) -> Any | None:
 class RawHit:
     id: str
     score: float
+    copies: list[str] = field(default_factory=list)  # near-duplicates met among the results
 
 
 def run_search(
-    searcher: Any, q: Any, filter_q: Any | None, limit: int, offset: int, *, newest_first: bool
+    searcher: Any,
+    q: Any,
+    filter_q: Any | None,
+    limit: int,
+    offset: int,
+    *,
+    newest_first: bool,
+    collapse: bool = False,
 ) -> tuple[int, list[RawHit]]:
-    """Total matches and the hits of one page, by relevance or newest first."""
-    wanted = offset + limit
-    if newest_first:
-        results = searcher.search(
-            q, filter=filter_q, limit=wanted, sortedby="sortdate", reverse=True
-        )
-    else:
-        results = searcher.search(q, filter=filter_q, limit=wanted)
-    total = len(results)
-    page = results[offset:wanted]
-    return total, [RawHit(hit["id"], float(hit.score or 0.0)) for hit in page]
+    """Total matches and the hits of one page, by relevance or newest first.
+
+    With ``collapse``, each near-duplicate group counts once, represented by
+    its best-ranked member, and the total counts groups.
+    """
+    wanted = None if collapse else offset + limit
+    sort: dict[str, Any] = {"sortedby": "sortdate", "reverse": True} if newest_first else {}
+    results = searcher.search(q, filter=filter_q, limit=wanted, **sort)
+    if not collapse:
+        page = results[offset : offset + limit]
+        return len(results), [RawHit(hit["id"], float(hit.score or 0.0)) for hit in page]
+    groups: dict[str, RawHit] = {}
+    for hit in results:
+        group = hit.get("group") or hit["id"]
+        if group in groups:
+            groups[group].copies.append(hit["id"])
+        else:
+            groups[group] = RawHit(hit["id"], float(hit.score or 0.0))
+    ordered = list(groups.values())
+    return len(ordered), ordered[offset : offset + limit]
 
 
 # -- highlighting ---------------------------------------------------------

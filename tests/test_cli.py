@@ -109,7 +109,7 @@ def test_add_directory_recursively(runner, tmp_path):
     result = invoke(runner, "add", str(folder))
     assert result.exit_code == 0
     assert result.stdout.count("added ") == 2
-    assert result.stderr == "2 added, 1 skipped (not .txt or .md)\n"
+    assert result.stderr == "2 added, 1 skipped (unsupported file type)\n"
 
 
 def test_bad_inputs_fail_one_by_one_and_the_rest_is_stored(

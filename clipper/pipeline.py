@@ -1,0 +1,217 @@
+"""The ingestion pipeline: sources in, prepared clippings out, over all cores.
+
+Preparing a clipping (read, decode, extract, identify the language,
+fingerprint) is independent for each input and CPU-bound, so a batch spreads
+it over worker processes; storing and indexing stay in the calling process,
+in input order, with one index writer for the batch.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import threading
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from clipper.errors import ClipperError, InputError
+from clipper.extract import Extracted
+from clipper.ingest import (
+    MARKDOWN_SUFFIXES,
+    Metadata,
+    apply_metadata,
+    extract_document,
+    extract_json_record,
+)
+from clipper.model import content_id
+
+HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+# What `clipper add DIR` picks up when walking a directory.
+SUPPORTED_SUFFIXES = frozenset(
+    {".txt", ".text", ".eml", ".mbox", ".pdf"} | MARKDOWN_SUFFIXES | HTML_SUFFIXES
+)
+# Below this many inputs, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 32
+# Inputs in flight per worker: bounds memory on huge imports.
+QUEUE_PER_WORKER = 16
+
+
+@dataclass
+class Source:
+    """One input: a file to read, bytes already read, a JSON line or a URL."""
+
+    name: str
+    kind: str = "file"  # "file", "bytes", "jsonl", "url"
+    path: str | None = None
+    data: bytes | None = None
+    format: str | None = None  # forced format ("email" for mbox messages)
+
+
+@dataclass
+class Prepared:
+    """A clipping ready to store: everything but the corpus and index writes."""
+
+    name: str
+    data: bytes
+    extracted: Extracted
+    clipping_id: str
+    signature: Any  # fingerprint.Signature
+    extension: str
+    origin: str
+
+
+@dataclass
+class Failed:
+    name: str
+    error: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def detect_format(name: str, data: bytes) -> str:
+    """``html``, ``email``, ``pdf``, ``markdown`` or ``text``, from the name then the bytes."""
+    suffix = Path(name).suffix.lower()
+    if suffix in HTML_SUFFIXES:
+        return "html"
+    if suffix == ".eml":
+        return "email"
+    if suffix == ".pdf" or data[:5] == b"%PDF-":
+        return "pdf"
+    if suffix in MARKDOWN_SUFFIXES:
+        return "markdown"
+    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"<!doctype html", b"<html")):
+        return "html"
+    return "text"
+
+
+_EXTENSIONS = {"html": ".html", "email": ".eml", "pdf": ".pdf", "markdown": ".md", "text": ".txt"}
+
+
+def extract_by_format(fmt: str, data: bytes, name: str, url: str | None = None) -> Extracted:
+    if fmt == "html":
+        from clipper.extract.html import extract_html
+
+        return extract_html(data, name, url=url)
+    if fmt == "email":
+        from clipper.extract.email import extract_email
+
+        return extract_email(data, name)
+    if fmt == "pdf":
+        from clipper.extract.pdf import extract_pdf
+
+        return extract_pdf(data, name)
+    return extract_document(data, name, markdown=(fmt == "markdown") or None)
+
+
+def prepare(source: Source, metadata: Metadata) -> Prepared | Failed:
+    """Everything CPU-bound about one input. Runs in a worker process."""
+    try:
+        return _prepare(source, metadata)
+    except ClipperError as exc:
+        return Failed(source.name, exc.message)
+    except MemoryError:
+        return Failed(source.name, f"{source.name}: too large to process in memory")
+
+
+def _prepare(source: Source, metadata: Metadata) -> Prepared:
+    from clipper.fingerprint import signature
+    from clipper.language import detect_language
+
+    url = None
+    extra: dict[str, Any] = {}
+    if source.kind == "url":
+        from clipper.fetch import fetch
+
+        fetched = fetch(source.name)
+        data, url = fetched.data, fetched.url
+        extra = {"fetched": fetched.fetched, "fetched_from": source.name}
+        fmt = "pdf" if fetched.content_type == "application/pdf" else (
+            "text" if fetched.content_type == "text/plain" else "html"
+        )
+    else:
+        data = _read(source)
+        fmt = source.format or detect_format(source.name, data)
+    if source.kind == "jsonl":
+        try:
+            line = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(source.name, f"invalid UTF-8 at byte {exc.start}") from exc
+        extracted = extract_json_record(line, source.name)
+        extension = ".jsonl"
+    else:
+        extracted = extract_by_format(fmt, data, source.name, url=url)
+        extension = _EXTENSIONS[fmt]
+    if url and not extracted.url:
+        extracted.url = url
+    extracted.extra.update(extra)
+    extracted = apply_metadata(extracted, metadata, source.name)
+    if extracted.lang is None:
+        extracted.lang = detect_language(f"{extracted.title}\n{extracted.text}")
+    origin = source.name.rsplit(":", 1)[0] if source.kind == "jsonl" else source.name
+    return Prepared(
+        name=source.name,
+        data=data,
+        extracted=extracted,
+        clipping_id=content_id(extracted.content),
+        signature=signature(f"{extracted.title}\n{extracted.text}"),
+        extension=extension,
+        origin=origin,
+    )
+
+
+def _read(source: Source) -> bytes:
+    if source.data is not None:
+        return source.data
+    assert source.path is not None
+    path = Path(source.path)
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(source.name, "no such file") from None
+    except IsADirectoryError:
+        raise InputError(source.name, "is a directory") from None
+    except PermissionError:
+        raise InputError(source.name, "permission denied") from None
+    except OSError as exc:
+        raise InputError(source.name, exc.strerror or str(exc)) from exc
+
+
+def prepare_all(
+    sources: Iterable[Source], metadata: Metadata, *, parallel: bool, jobs: int | None = None
+) -> Iterator[Prepared | Failed]:
+    """Prepare every source, in order; in worker processes when ``parallel``."""
+    workers = jobs or os.cpu_count() or 1
+    if not parallel or workers < 2:
+        for source in sources:
+            yield prepare(source, metadata)
+        return
+    _warm_up()
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
+        pending: deque[Future[Prepared | Failed]] = deque()
+        limit = workers * QUEUE_PER_WORKER
+        for source in sources:
+            pending.append(pool.submit(prepare, source, metadata))
+            if len(pending) >= limit:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _warm_up() -> None:
+    """Load what every worker needs once, before forking, so workers share it."""
+    from clipper.language import _identifier
+
+    _identifier()
+
+
+def _context() -> Any:
+    # fork shares the loaded language model; it is only safe without threads.
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+

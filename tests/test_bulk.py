@@ -1,0 +1,182 @@
+"""Bulk ingestion: near-duplicates, dry runs, resuming an interrupted import, workers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from clipper import pipeline
+from clipper.archive import Archive
+from clipper.cli import cli
+from clipper.extract.plaintext import extract_plain_text
+
+WIRE = (
+    "Un séisme de magnitude 5,8 a frappé le nord de l'Italie\n\n"
+    "Un séisme de magnitude 5,8 a frappé jeudi matin le nord de l'Italie, provoquant "
+    "d'importants dégâts dans plusieurs villages de montagne et l'évacuation de centaines "
+    "d'habitants, selon les autorités locales. Les secours ont été mobilisés dans la nuit et "
+    "les écoles de la région resteront fermées vendredi par précaution. Aucune victime n'a "
+    "été signalée à ce stade, mais plusieurs personnes ont été légèrement blessées par des "
+    "chutes de débris. Le gouvernement a annoncé le déblocage d'un fonds d'urgence pour "
+    "aider les communes touchées à reloger les familles dont les maisons sont inhabitables.\n"
+)
+
+
+def _republished(outlet: str, variant: str) -> str:
+    return WIRE.replace("jeudi matin", variant) + f"\n{outlet} avec AFP\n"
+
+
+DISTINCT = (
+    "La récolte de lavande s'annonce abondante\n\n"
+    "Les producteurs de lavande du plateau de Valensole se réjouissent d'une récolte qui "
+    "s'annonce abondante après un printemps pluvieux, même si les prix restent bas face "
+    "à la concurrence étrangère et aux stocks accumulés ces dernières années.\n"
+)
+
+
+@pytest.fixture
+def wire_dir(tmp_path):
+    folder = tmp_path / "wire"
+    folder.mkdir()
+    (folder / "a.txt").write_text(_republished("Le Progrès", "jeudi matin"))
+    (folder / "b.txt").write_text(_republished("Ouest-France", "jeudi à l'aube"))
+    (folder / "c.txt").write_text(_republished("La Voix du Nord", "dans la matinée de jeudi"))
+    (folder / "d.txt").write_text(DISTINCT)
+    return folder
+
+
+def test_near_duplicates_are_stored_grouped_and_reported(archive: Archive, wire_dir):
+    report = archive.add_paths([wire_dir])
+    first, second, third, lavender = (o.clipping for o in report.outcomes)
+    assert [o.status for o in report.outcomes] == ["added"] * 4
+    assert first.duplicate_of is None
+    assert (second.duplicate_of, third.duplicate_of) == (first.id, first.id)
+    assert 0.7 <= second.similarity < 1.0
+    assert lavender.duplicate_of is None
+    # Each is reported against its most similar predecessor; the group is the first's.
+    near_second, near_third = (o.near.id for o in report.near_duplicates)
+    assert near_second == first.id and near_third in {first.id, second.id}
+    assert {c.id for c in archive.copies(first)} == {second.id, third.id}
+    assert [c.id for c in archive.copies(second)] == [first.id, third.id]
+
+
+def test_near_duplicate_found_against_the_index_in_a_later_run(archive: Archive, wire_dir):
+    archive.add_paths([wire_dir / "a.txt"])
+    outcome = archive.add_paths([wire_dir / "b.txt"]).outcomes[0]
+    assert outcome.near is not None and outcome.near.origin == str(wire_dir / "a.txt")
+
+
+def test_search_collapse_shows_each_story_once(runner, wire_dir):
+    runner.invoke(cli, ["add", str(wire_dir)], catch_exceptions=False)
+    plain = json.loads(runner.invoke(cli, ["search", "séisme", "--json"]).stdout)
+    assert plain["total"] == 3
+    collapsed = runner.invoke(cli, ["search", "séisme", "--collapse"])
+    lines = collapsed.stdout.splitlines()
+    assert lines[0].startswith(" 1. Un séisme de magnitude 5,8")
+    assert "    +2 copies: La Voix du Nord, Ouest-France" in lines
+    assert lines[-1] == "1 clipping, showing 1–1"
+    data = json.loads(runner.invoke(cli, ["search", "séisme", "--collapse", "--json"]).stdout)
+    assert data["total"] == 1
+    assert {c["source"] for c in data["hits"][0]["copies"]} == {"Ouest-France", "La Voix du Nord"}
+
+
+def test_show_lists_the_copies(runner, wire_dir):
+    result = json.loads(runner.invoke(cli, ["add", str(wire_dir), "--json"]).stdout)
+    first = result["added"][0]["id"]
+    shown = runner.invoke(cli, ["show", first]).stdout
+    assert "copies:   2" in shown
+    data = json.loads(runner.invoke(cli, ["show", first, "--json"]).stdout)
+    assert len(data["copies"]) == 2
+    assert all(c["similarity"] >= 0.7 for c in data["copies"])
+
+
+def test_add_reports_near_duplicates_on_the_command_line(runner, wire_dir):
+    result = runner.invoke(cli, ["add", str(wire_dir)])
+    lines = result.stdout.splitlines()
+    first_id = lines[0].split()[1]
+    assert f"(near-duplicate of {first_id}, similarity" in lines[1]
+    assert result.stderr == "4 added (2 near-duplicates)\n"
+
+
+def test_dry_run_reports_and_writes_nothing(runner, wire_dir, corpus_dir):
+    runner.invoke(cli, ["add", str(wire_dir / "a.txt")], catch_exceptions=False)
+    before = sorted(p.name for p in corpus_dir.rglob("*") if p.is_file())
+    result = runner.invoke(cli, ["add", str(wire_dir), "--dry-run"])
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0].startswith("already stored as")
+    assert result.stdout.splitlines()[1].startswith("would add")
+    assert result.stderr == "3 would be added (2 near-duplicates), 1 already stored\n"
+    assert sorted(p.name for p in corpus_dir.rglob("*") if p.is_file()) == before
+
+
+def _jsonl(tmp_path, count: int):
+    path = tmp_path / "articles.jsonl"
+    lines = [
+        json.dumps({"title": f"Dépêche numéro {i}", "text": f"Le corps de la dépêche {i} "
+                    f"parle du sujet {i * 7919 % 1000} et de la ville {i}.", "lang": "fr"})
+        for i in range(count)
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_interrupted_import_resumes_without_loss_or_duplicates(archive, tmp_path, monkeypatch):
+    path = _jsonl(tmp_path, 12)
+    real_prepare = pipeline.prepare
+    calls = {"n": 0}
+
+    def failing_prepare(source, metadata):
+        calls["n"] += 1
+        if calls["n"] == 6:
+            raise KeyboardInterrupt  # the user pressed Ctrl-C mid-import
+        return real_prepare(source, metadata)
+
+    monkeypatch.setattr(pipeline, "prepare", failing_prepare)
+    with pytest.raises(KeyboardInterrupt):
+        archive.import_jsonl(path)
+    assert archive.corpus.count() == 5  # whole clippings only
+    monkeypatch.setattr(pipeline, "prepare", real_prepare)
+    report = archive.import_jsonl(path)
+    assert (len(report.added), len(report.duplicates)) == (7, 5)
+    assert archive.corpus.count() == 12
+    assert archive.search("dépêche").total == 12  # the 5 stored before the stop are indexed
+
+
+def test_rerunning_an_import_skips_everything(archive, tmp_path):
+    path = _jsonl(tmp_path, 5)
+    archive.import_jsonl(path)
+    report = archive.import_jsonl(path)
+    assert (len(report.added), len(report.duplicates), len(report.failed)) == (0, 5, 0)
+
+
+def test_workers_give_the_same_result_as_one_process(tmp_path):
+    path = _jsonl(tmp_path, pipeline.PARALLEL_THRESHOLD + 8)
+    serial = Archive.open_or_create(tmp_path / "serial")
+    parallel = Archive.open_or_create(tmp_path / "parallel")
+    with path.open("rb") as handle:
+        sources = [pipeline.Source(f"x:{i}", kind="jsonl", data=line)
+                   for i, line in enumerate(handle)]
+    one = list(pipeline.prepare_all(sources, pipeline.Metadata(), parallel=False))
+    two = list(pipeline.prepare_all(sources, pipeline.Metadata(), parallel=True, jobs=2))
+    assert [p.clipping_id for p in one] == [p.clipping_id for p in two]
+    assert [p.extracted.title for p in one] == [p.extracted.title for p in two]
+    serial.close()
+    parallel.close()
+
+
+@pytest.mark.parametrize(
+    ("closing", "agency"),
+    [
+        ("(AP)", "AP"),
+        ("Source : dpa", "dpa"),
+        ("Source: Belga", "Belga"),
+        ("(ANSA)", "ANSA"),
+        ("Le Soir avec Belga", "Belga"),
+        ("Source : Agence France-Presse", "AFP"),
+        ("With Reuters", "Reuters"),
+    ],
+)
+def test_wire_credits_are_recognised(closing, agency):
+    text = f"Titre court\n\nUn paragraphe de texte suffisamment long pour l'article.\n\n{closing}\n"
+    assert extract_plain_text(text).agency == agency
