@@ -30,7 +30,7 @@ ROWS = NUM_PERM // BANDS  # 4 rows a band: pairs above ~0.5 similarity become ca
 SHINGLE_WORDS = 4
 # Estimated Jaccard similarity from which two clippings are near-duplicates.
 # Chosen from the OrangeSum duplicate groups (docs/quality.md).
-NEAR_DUPLICATE_THRESHOLD = 0.7
+NEAR_DUPLICATE_THRESHOLD = 0.8
 
 _MERSENNE = np.uint64((1 << 61) - 1)
 _MAX_HASH = np.uint64((1 << 32) - 1)

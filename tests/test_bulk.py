@@ -10,6 +10,7 @@ from clipper import pipeline
 from clipper.archive import Archive
 from clipper.cli import cli
 from clipper.extract.plaintext import extract_plain_text
+from clipper.fingerprint import NEAR_DUPLICATE_THRESHOLD
 
 WIRE = (
     "Un séisme de magnitude 5,8 a frappé le nord de l'Italie\n\n"
@@ -52,7 +53,7 @@ def test_near_duplicates_are_stored_grouped_and_reported(archive: Archive, wire_
     assert [o.status for o in report.outcomes] == ["added"] * 4
     assert first.duplicate_of is None
     assert (second.duplicate_of, third.duplicate_of) == (first.id, first.id)
-    assert 0.7 <= second.similarity < 1.0
+    assert NEAR_DUPLICATE_THRESHOLD <= second.similarity < 1.0
     assert lavender.duplicate_of is None
     # Each is reported against its most similar predecessor; the group is the first's.
     near_second, near_third = (o.near.id for o in report.near_duplicates)
@@ -88,7 +89,7 @@ def test_show_lists_the_copies(runner, wire_dir):
     assert "copies:   2" in shown
     data = json.loads(runner.invoke(cli, ["show", first, "--json"]).stdout)
     assert len(data["copies"]) == 2
-    assert all(c["similarity"] >= 0.7 for c in data["copies"])
+    assert all(c["similarity"] >= NEAR_DUPLICATE_THRESHOLD for c in data["copies"])
 
 
 def test_add_reports_near_duplicates_on_the_command_line(runner, wire_dir):
