@@ -127,6 +127,21 @@ def stemming_analyzer(lang: str) -> Composable:
     return chain | StemFilter(lang=_LANGUAGE_NAMES[lang], cachesize=100_000)
 
 
+class ApostropheFilter(Filter):
+    """Typographic apostrophes to ASCII, without other folding."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for token in tokens:
+            if "’" in token.text:
+                token.text = token.text.replace("’", "'")
+            yield token
+
+
+def spelling_analyzer() -> Composable:
+    """Words as written (accents kept, elisions dropped): the vocabulary of suggestions."""
+    return RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | ApostropheFilter() | ElisionFilter()
+
+
 def tag_analyzer() -> Composable:
     """Tags: comma separated, each folded whole (``Économie`` -> ``economie``)."""
     from whoosh.analysis import CommaSeparatedTokenizer

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import gzip
 import os
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from clipper.errors import ClipperError, CorpusError, InputError
+from clipper.errors import ClipperError, CorpusError, InputError, UsageError
 from clipper.fetch import is_url
 from clipper.ingest import STDIN_NAME, Metadata
 from clipper.model import Clipping, normalise_tags
@@ -39,7 +38,8 @@ from clipper.storage import Corpus
 if TYPE_CHECKING:
     from clipper.fingerprint import NearDuplicateFinder
     from clipper.indexing import IndexLookup, IndexWriter
-    from clipper.searching import Filters
+    from clipper.searching import Filters, Timeline
+    from clipper.watches import Watch
 
 # A JSON Lines file larger than this is prepared in worker processes.
 PARALLEL_JSONL_BYTES = 256 * 1024
@@ -151,14 +151,23 @@ class SearchResult:
     total: int
     hits: list[Hit]
     offset: int = 0
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    suggestion: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "query": self.query,
             "total": self.total,
             "offset": self.offset,
             "hits": [h.to_dict() for h in self.hits],
+            "suggestion": self.suggestion,
         }
+        if self.facets:
+            data["facets"] = {
+                name: [{"value": value, "count": count} for value, count in counts]
+                for name, counts in self.facets.items()
+            }
+        return data
 
 
 # -- the archive -----------------------------------------------------------
@@ -248,9 +257,7 @@ class Archive:
                 for number, line in _numbered_lines(path, handle)
             )
             parallel = path.stat().st_size > PARALLEL_JSONL_BYTES
-            return self._ingest(
-                sources, metadata, report, on_outcome, parallel=parallel, jobs=jobs
-            )
+            return self._ingest(sources, metadata, report, on_outcome, parallel=parallel, jobs=jobs)
 
     def _sources(
         self, paths: Iterable[str | os.PathLike[str]], report: AddReport, stdin: bytes | None
@@ -342,24 +349,31 @@ class Archive:
         *,
         limit: int = 10,
         offset: int = 0,
-        newest_first: bool = False,
+        sort: str = "relevance",
         collapse: bool = False,
+        facets: Iterable[str] = (),
         progress: Callable[[int], None] | None = None,
     ) -> SearchResult:
         """Search the archive; an empty ``query`` lists everything matching the filters.
 
-        ``collapse`` shows each near-duplicate group once, with its copies.
+        ``sort``: ``relevance``, ``date`` or ``-date``; an empty query sorts
+        newest first. ``collapse`` shows each near-duplicate group once, with
+        its copies. ``facets`` counts matches per source, lang, agency, tag or
+        year. When little is found, ``suggestion`` proposes a corrected query.
         """
         from whoosh import query as wq
 
         from clipper.searching import (
+            SUGGEST_BELOW,
             Filters,
+            count_facets,
             filter_query,
             highlight_spans,
             make_parser,
             matched_terms,
             parse_query,
             run_search,
+            suggest_query,
         )
 
         if limit < 0 or offset < 0:
@@ -374,10 +388,14 @@ class Archive:
                 fq,
                 limit,
                 offset,
-                newest_first=newest_first or not query.strip(),
+                sort=sort if query.strip() else "-date",
                 collapse=collapse,
             )
             terms = matched_terms(q, searcher.reader()) if query.strip() else {}
+            facet_counts = count_facets(searcher, q, fq, list(facets)) if facets else {}
+            suggestion = (
+                suggest_query(searcher, query) if query.strip() and total < SUGGEST_BELOW else None
+            )
         hits = []
         for raw_hit in raw_hits:
             try:
@@ -387,7 +405,7 @@ class Archive:
             spans = highlight_spans(clipping.text, clipping.lang, terms) if terms else []
             copies = [c for c in map(self._read_or_none, raw_hit.copies) if c is not None]
             hits.append(Hit(clipping, raw_hit.score, make_snippet(clipping.text, spans), copies))
-        return SearchResult(query, total, hits, offset)
+        return SearchResult(query, total, hits, offset, facet_counts, suggestion)
 
     def _read_or_none(self, clipping_id: str) -> Clipping | None:
         try:
@@ -403,6 +421,131 @@ class Archive:
             members = index.group_members(clipping.group)
         others = [c for c in map(self._read_or_none, members) if c and c.id != clipping.id]
         return sorted(others, key=lambda c: c.added)
+
+    def _query_and_filter(self, query: str, filters: Filters | None) -> tuple[Any, Any, Any]:
+        from whoosh import query as wq
+
+        from clipper.searching import Filters, filter_query, make_parser, parse_query
+
+        ix = self._open_index()
+        q = parse_query(make_parser(ix.schema), query) if query.strip() else wq.Every()
+        return ix, q, filter_query(ix.schema, filters or Filters())
+
+    def timeline(
+        self, query: str = "", filters: Filters | None = None, *, by: str | None = None
+    ) -> Timeline:
+        """Matching clippings per period; undated ones count at the day they were added."""
+        from clipper.searching import timeline
+
+        ix, q, fq = self._query_and_filter(query, filters)
+        with ix.searcher() as searcher:
+            return timeline(searcher, q, fq, by)
+
+    def similar(
+        self, clipping_id: str, *, limit: int = 10, include_copies: bool = False
+    ) -> list[Hit]:
+        """The clippings closest to one clipping by its key terms (not its copies)."""
+        from clipper.searching import similar_to
+
+        clipping = self.get(clipping_id)
+        ix = self._open_index()
+        with ix.searcher() as searcher:
+            raw_hits = similar_to(
+                searcher,
+                clipping.id,
+                f"{clipping.title}\n{clipping.text}",
+                clipping.lang,
+                clipping.group,
+                limit=limit,
+                include_copies=include_copies,
+            )
+        hits = []
+        for raw_hit in raw_hits:
+            other = self._read_or_none(raw_hit.id)
+            if other is not None:
+                hits.append(Hit(other, raw_hit.score, make_snippet(other.text, [])))
+        return hits
+
+    def matching(
+        self, query: str = "", filters: Filters | None = None, *, sort: str = "-date"
+    ) -> list[Clipping]:
+        """Every clipping matching a query and filters (for exports)."""
+        from clipper.searching import run_search
+
+        ix, q, fq = self._query_and_filter(query, filters)
+        with ix.searcher() as searcher:
+            total = len(searcher.search(q, filter=fq, limit=1))
+            _, raw_hits = run_search(searcher, q, fq, max(total, 1), 0, sort=sort)
+        return [c for c in map(self._read_or_none, (h.id for h in raw_hits)) if c is not None]
+
+    # -- saved searches --------------------------------------------------
+
+    def watches(self) -> list[Watch]:
+        from clipper import watches
+
+        return watches.load(self.corpus)
+
+    def add_watch(self, name: str, query: str, filters: dict[str, str] | None = None) -> Watch:
+        """Save a search; it first reports what is added from now on."""
+        from clipper import watches
+
+        watches.check_name(name)
+        saved = watches.load(self.corpus)
+        if any(w.name == name for w in saved):
+            raise UsageError(
+                f"a saved search named {name!r} exists already",
+                hint=f"remove it first with 'clipper watch rm {name}'",
+            )
+        self.search(query or "", _filters_from(filters or {}), limit=1)  # validates
+        watch = watches.Watch(name, query, dict(filters or {}), created=watches.now_iso())
+        watches.save(self.corpus, [*saved, watch])
+        return watch
+
+    def remove_watch(self, name: str) -> Watch:
+        from clipper import watches
+
+        saved = watches.load(self.corpus)
+        watch = watches.find(saved, name)
+        watches.save(self.corpus, [w for w in saved if w.name != name])
+        return watch
+
+    def run_watches(self, name: str | None = None) -> list[tuple[Watch, SearchResult]]:
+        """New matches of one or every saved search since its last run; marks them run."""
+        from clipper import watches
+
+        saved = watches.load(self.corpus)
+        chosen = [watches.find(saved, name)] if name else saved
+        results = []
+        started = watches.now_iso()
+        for watch in chosen:
+            filters = _filters_from(watch.filters)
+            filters.added_after = watch.since
+            result = self.search(watch.query, filters, limit=1000, sort="-date")
+            results.append((watch, result))
+            watch.last_run = started
+        watches.save(self.corpus, saved)
+        return results
+
+    def watches_matching(self, clipping_ids: list[str]) -> dict[str, list[str]]:
+        """For new clippings: which saved searches each matches (name -> ids)."""
+        from clipper import watches
+
+        saved = watches.load(self.corpus)
+        if not saved or not clipping_ids:
+            return {}
+        from whoosh import query as wq
+
+        matches: dict[str, list[str]] = {}
+        wanted = set(clipping_ids)
+        for watch in saved:
+            ix, q, fq = self._query_and_filter(watch.query, _filters_from(watch.filters))
+            only_new = wq.Or([wq.Term("id", i) for i in wanted])
+            fq = wq.And([fq, only_new]) if fq is not None else only_new
+            with ix.searcher() as searcher:
+                found = [hit["id"] for hit in searcher.search(q, filter=fq, limit=None)]
+            if found:
+                matches[watch.name] = sorted(found, key=clipping_ids.index)
+        return matches
 
     def list_clippings(
         self, filters: Filters | None = None, *, limit: int = 20, offset: int = 0
@@ -453,35 +596,52 @@ class Archive:
     # -- describing ----------------------------------------------------
 
     def info(self) -> dict[str, Any]:
-        """Location, counts and index state."""
+        """Location, counts, index state, and the facets of the whole corpus."""
         from clipper.indexing import index_state
 
-        languages: Counter[str] = Counter()
-        sources: Counter[str] = Counter()
-        count = 0
-        for clipping in self.corpus.iter_clippings():
-            count += 1
-            languages[clipping.lang or "unknown"] += 1
-            sources[clipping.source or "unknown"] += 1
+        count = self.corpus.count()
         state = index_state(self.corpus)
         index: dict[str, Any] = {"state": state, "path": str(self.corpus.index_dir)}
-        if state == "ok":
-            ix = self._open_index()
+        facets: dict[str, Any] = {}
+        if count:
+            ix = self._open_index()  # builds a missing or stale index
             index.update(
+                state=index_state(self.corpus),
                 documents=ix.doc_count(),
                 segments=len(ix._segments()),
                 bytes=_tree_size(self.corpus.index_dir),
             )
             if ix.doc_count() != count:
-                index["state"] = "out of date"
+                index["state"] = "out of date (run 'clipper reindex')"
+            result = self.search("", facets=("source", "agency", "lang", "tag", "year"), limit=1)
+            facets = result.to_dict()["facets"]
         return {
             "corpus": str(self.corpus.root),
             "clippings": count,
             "bytes": _tree_size(self.corpus.clippings_dir),
-            "languages": dict(languages.most_common()),
-            "sources": dict(sources.most_common(10)),
             "index": index,
+            "facets": facets,
         }
+
+
+# What a saved search may restrict besides its query.
+WATCH_FILTERS = ("source", "lang", "tag", "agency", "since", "until")
+
+
+def _filters_from(values: dict[str, str]) -> Filters:
+    from clipper.searching import Filters
+
+    unknown = set(values) - set(WATCH_FILTERS)
+    if unknown:
+        raise UsageError(f"unknown filter {sorted(unknown)[0]!r} in a saved search")
+    return Filters(
+        source=values.get("source"),
+        lang=values.get("lang"),
+        tag=values.get("tag"),
+        agency=values.get("agency"),
+        since=values.get("since"),
+        until=values.get("until"),
+    )
 
 
 class _Batch:
@@ -557,7 +717,7 @@ def _new_clipping(item: Prepared, near: tuple[Clipping, float] | None) -> Clippi
         id=item.clipping_id,
         title=extracted.title,
         text=extracted.text,
-        added=datetime.now(UTC).isoformat(timespec="seconds"),
+        added=extracted.added or datetime.now(UTC).isoformat(timespec="seconds"),
         original=f"{item.clipping_id}.orig{item.extension}",
         content_type=extracted.content_type,
         encoding=extracted.encoding,

@@ -11,6 +11,7 @@ import functools
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -127,6 +128,7 @@ def filter_options(f: Callable[..., Any]) -> Callable[..., Any]:
     @click.option("--source", help="Only clippings from this source (e.g. 'Le Monde').")
     @click.option("--lang", help="Only clippings in this language (fr, en, ...).")
     @click.option("--tag", "tag", help="Only clippings with this tag.")
+    @click.option("--agency", help="Only clippings credited to this agency (AFP, Reuters...).")
     @click.option(
         "--since",
         help="Only clippings dated from this day on: 2024, 2024-03, 2024-03-15, or 7d, 2w, 3m, 1y.",
@@ -138,6 +140,7 @@ def filter_options(f: Callable[..., Any]) -> Callable[..., Any]:
         source: str | None,
         lang: str | None,
         tag: str | None,
+        agency: str | None,
         since: str | None,
         until: str | None,
         **kwargs: Any,
@@ -151,7 +154,9 @@ def filter_options(f: Callable[..., Any]) -> Callable[..., Any]:
                     parse_period(value)
                 except ClipperError as exc:
                     raise click.BadParameter(exc.message, param_hint=name) from None
-        filters = Filters(source=source, lang=lang, tag=tag, since=since, until=until)
+        filters = Filters(
+            source=source, lang=lang, tag=tag, agency=agency, since=since, until=until
+        )
         return f(*args, filters=filters, **kwargs)
 
     return wrapper
@@ -226,7 +231,13 @@ def ingest_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _run_ingest(
-    ctx: click.Context, call: Callable[..., Any], *, as_json: bool, quiet: bool, dry_run: bool
+    ctx: click.Context,
+    archive: Archive,
+    call: Callable[..., Any],
+    *,
+    as_json: bool,
+    quiet: bool,
+    dry_run: bool,
 ) -> None:
     """Run an add or import with per-input lines or a progress bar, then a summary."""
     from clipper import render
@@ -250,9 +261,14 @@ def _run_ingest(
         progress.finish()
     for failure in failures:
         _err(f"Error: {failure}")
+    added = [o.clipping.id for o in report.added] if not dry_run else []
+    watched = archive.watches_matching(added)
     if as_json:
-        click.echo(render.to_json(render.report_as_dict(report)))
+        click.echo(render.to_json({**render.report_as_dict(report), "watches": watched}))
     elif not quiet:
+        for name, ids in watched.items():
+            for clipping_id in ids:
+                click.echo(f"{clipping_id[:8]} matches saved search {name!r}")
         _err(render.report_summary(report))
     if report.failed:
         ctx.exit(EXIT_FAILURE)
@@ -288,6 +304,7 @@ def add(
     archive = _archive(ctx, create=True)
     _run_ingest(
         ctx,
+        archive,
         functools.partial(archive.add_paths, paths, metadata, stdin=stdin, jobs=jobs),
         as_json=as_json,
         quiet=quiet,
@@ -320,6 +337,7 @@ def import_(
     archive = _archive(ctx, create=True)
     _run_ingest(
         ctx,
+        archive,
         functools.partial(archive.import_jsonl, file, Metadata(tags=list(tags)), jobs=jobs),
         as_json=as_json,
         quiet=quiet,
@@ -345,7 +363,27 @@ def import_(
     help="Skip this many hits first (for paging).",
 )
 @click.option(
+    "--sort",
+    type=click.Choice(["relevance", "date", "-date"]),
+    default="relevance",
+    show_default=True,
+    help="Order: relevance (ties newest first), date (oldest first), -date (newest first).",
+)
+@click.option(
+    "--facet",
+    "facets",
+    multiple=True,
+    metavar="FIELD",
+    help="Count matches per source, lang, agency, tag or year (repeatable).",
+)
+@click.option(
     "--collapse", is_flag=True, help="Show each group of near-duplicates once, with its copies."
+)
+@click.option("--timeline", is_flag=True, help="Chart the number of matches per period.")
+@click.option(
+    "--by",
+    type=click.Choice(["day", "week", "month", "year"]),
+    help="Period of the timeline (default: chosen from the span).",
 )
 @output_options("text", "json", "jsonl", "csv", "ids")
 @click.pass_context
@@ -355,7 +393,11 @@ def search(
     filters: Filters,
     limit: int,
     offset: int,
+    sort: str,
+    facets: tuple[str, ...],
     collapse: bool,
+    timeline: bool,
+    by: str | None,
     fmt: str,
 ) -> None:
     """Search the archive.
@@ -364,26 +406,247 @@ def search(
     Words are ANDed: modèles Phi
     OR, NOT, "exact phrases", wild*, fuzzy~, (groups)
     Fields: title: source: author: agency: lang: tag: id: url:
-    Dates: date:2024  date:2024-03  date:[2024-03-01 TO 2024-03-15]  date:>2024-06
+    Dates: date:2024  date:2024-03  date:[2024-01 TO 2024-06]  date:>2024-06  date:7d
     Accents, case, singular/plural and French elisions do not matter.
     """
     from clipper import render
+    from clipper.fields import FACET_FIELDS
 
     if not query.strip():
         raise click.BadParameter("empty query: give words to search for", param_hint="QUERY")
+    for facet in facets:
+        if facet not in FACET_FIELDS:
+            raise click.BadParameter(
+                f"unknown facet {facet!r} (choose from {', '.join(FACET_FIELDS)})",
+                param_hint="--facet",
+            )
+    if by and not timeline:
+        raise click.UsageError("--by goes with --timeline")
     archive = _archive(ctx)
+    progress = _progress_callback(archive, "Building the index")
+    if timeline:
+        if fmt not in ("text", "json", "csv"):
+            raise click.UsageError("--timeline prints text, json or csv")
+        chart = archive.timeline(query, filters, by=by)
+        if chart.total == 0:
+            _err(f"No clipping matches {query!r}.")
+            ctx.exit(EXIT_FAILURE)
+        click.echo(render.timeline_as(chart, fmt))
+        return
     result = archive.search(
         query,
         filters,
         limit=limit,
         offset=offset,
+        sort=sort,
         collapse=collapse,
-        progress=_progress_callback(archive, "Building the index"),
+        facets=facets,
+        progress=progress,
     )
     if result.total == 0:
-        _err(f"No clipping matches {query!r}.")
+        message = f"No clipping matches {query!r}."
+        if result.suggestion:
+            message += f" Did you mean: {result.suggestion}"
+        _err(message)
+        if fmt == "json":
+            click.echo(render.hits_as(result, fmt))
         ctx.exit(EXIT_FAILURE)
     click.echo(render.hits_as_text(result) if fmt == "text" else render.hits_as(result, fmt))
+    if result.suggestion and fmt == "text":
+        _err(f"Did you mean: {result.suggestion}")
+
+
+@cli.command()
+@click.argument("clipping_id", metavar="ID")
+@click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--copies", is_flag=True, help="Include the clipping's near-duplicate copies.")
+@output_options("text", "json", "jsonl", "csv", "ids")
+@click.pass_context
+def similar(ctx: click.Context, clipping_id: str, limit: int, copies: bool, fmt: str) -> None:
+    """Clippings closest to one clipping, by its key terms (related stories)."""
+    from clipper import render
+    from clipper.archive import SearchResult
+
+    archive = _archive(ctx)
+    clipping = archive.get(clipping_id)
+    hits = archive.similar(clipping.id, limit=limit, include_copies=copies)
+    if not hits:
+        _err(f"No clipping is similar to {clipping.short_id}.")
+        ctx.exit(EXIT_FAILURE)
+    result = SearchResult(f"similar:{clipping.id}", len(hits), hits)
+    click.echo(render.hits_as_text(result) if fmt == "text" else render.hits_as(result, fmt))
+
+
+@cli.group()
+def watch() -> None:
+    """Saved searches: be told what new clippings match a standing query.
+
+    \b
+    clipper watch add ia "intelligence artificielle" --lang fr
+    clipper watch run ia      # new matches since the last run; exit 1 if none (for cron)
+    """
+
+
+@watch.command(name="add")
+@click.argument("name")
+@click.argument("query")
+@filter_options
+@click.pass_context
+def watch_add(ctx: click.Context, name: str, query: str, filters: Filters) -> None:
+    """Save QUERY (with filters) under NAME."""
+    values = {
+        key: value
+        for key, value in (
+            ("source", filters.source),
+            ("lang", filters.lang),
+            ("tag", filters.tag),
+            ("agency", filters.agency),
+            ("since", filters.since),
+            ("until", filters.until),
+        )
+        if value
+    }
+    saved = _archive(ctx).add_watch(name, query, values)
+    click.echo(f"saved search {saved.name!r}: {saved.query}")
+
+
+@watch.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Output JSON.")
+@click.pass_context
+def watch_list(ctx: click.Context, as_json: bool) -> None:
+    """List saved searches."""
+    from dataclasses import asdict
+
+    from clipper import render
+
+    saved = _archive(ctx).watches()
+    if as_json:
+        click.echo(render.to_json([asdict(w) for w in saved]))
+        return
+    if not saved:
+        _err("No saved searches.")
+        return
+    for w in saved:
+        extra = " ".join(f"--{k} {v}" for k, v in w.filters.items())
+        last = w.last_run or "never"
+        click.echo(f"{w.name}: {w.query} {extra}".rstrip() + f"  (last run: {last})")
+
+
+@watch.command(name="rm")
+@click.argument("name")
+@click.pass_context
+def watch_rm(ctx: click.Context, name: str) -> None:
+    """Remove a saved search."""
+    removed = _archive(ctx).remove_watch(name)
+    click.echo(f"removed saved search {removed.name!r}")
+
+
+@watch.command(name="run")
+@click.argument("name", required=False)
+@output_options("text", "json", "jsonl", "ids")
+@click.pass_context
+def watch_run(ctx: click.Context, name: str | None, fmt: str) -> None:
+    """Print clippings added since a saved search (or each) last ran. Exit 1 if none."""
+    from clipper import render
+
+    runs = _archive(ctx).run_watches(name)
+    new = sum(result.total for _, result in runs)
+    if fmt == "json":
+        click.echo(render.to_json({w.name: r.to_dict() for w, r in runs}))
+    else:
+        for w, result in runs:
+            if not result.total:
+                continue
+            if fmt == "text":
+                click.echo(click.style(f"{w.name}: {result.total} new", bold=True))
+                click.echo(render.hits_as_text(result))
+            else:
+                click.echo(render.hits_as(result, fmt))
+    if not new:
+        _err("No new clippings." if runs else "No saved searches.")
+        ctx.exit(EXIT_FAILURE)
+
+
+@cli.command()
+@click.argument("query", required=False, default="")
+@filter_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv", "md", "opensearch"]),
+    default="jsonl",
+    show_default=True,
+    help="jsonl (re-importable), csv, md (press review) or opensearch (bulk NDJSON).",
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=str), help="File to write."
+)
+@click.option(
+    "--group-by",
+    type=click.Choice(["day", "source"]),
+    default="day",
+    show_default=True,
+    help="Sections of the md press review.",
+)
+@click.option("--title", default="Revue de presse", show_default=True, help="Title of the review.")
+@click.option(
+    "--sort",
+    type=click.Choice(["-date", "date", "relevance"]),
+    default="-date",
+    show_default=True,
+)
+@click.pass_context
+def export(
+    ctx: click.Context,
+    query: str,
+    filters: Filters,
+    fmt: str,
+    output: str | None,
+    group_by: str,
+    title: str,
+    sort: str,
+) -> None:
+    """Export clippings matching QUERY (all if none) as jsonl, csv or a press review."""
+    from datetime import datetime
+
+    from clipper import export as exporting
+
+    if fmt == "opensearch" and not output:
+        raise click.UsageError(
+            "--format opensearch writes two files: give --output FILE.ndjson "
+            "(the mapping goes to FILE.mapping.json)"
+        )
+    archive = _archive(ctx)
+    clippings = archive.matching(query, filters, sort=sort)
+    if fmt == "jsonl":
+        text = exporting.to_jsonl(clippings)
+    elif fmt == "csv":
+        text = exporting.to_csv(clippings)
+    elif fmt == "md":
+        text = exporting.to_markdown(
+            clippings, title=title, query=query, group_by=group_by, exported=datetime.now()
+        )
+    else:
+        assert output is not None
+        text = exporting.to_opensearch_bulk(clippings)
+        mapping = Path(output).with_suffix(".mapping.json")
+        try:
+            mapping.write_text(exporting.opensearch_mapping_json(), encoding="utf-8")
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {mapping}: {exc.strerror}") from None
+        _err(f"wrote the index mapping to {mapping}")
+    if output:
+        try:
+            with open(output, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {output}: {exc.strerror}") from None
+        _err(f"exported {len(clippings)} clippings to {output}")
+    else:
+        click.echo(text, nl=False)
+    if not clippings:
+        _err("No clipping matches." if query else "The corpus is empty.")
+        ctx.exit(EXIT_FAILURE)
 
 
 @cli.command(name="list")
@@ -525,4 +788,10 @@ def _progress_callback(archive: Archive, label: str) -> Callable[[int], None] | 
 
 
 def main() -> None:
+    # Extraction libraries log their repairs of broken pages and PDFs as
+    # warnings; clipper reports what matters as one line per input instead.
+    import logging
+
+    for name in ("pypdf", "trafilatura", "htmldate", "courlan", "charset_normalizer"):
+        logging.getLogger(name).setLevel(logging.ERROR)
     cli(prog_name="clipper")

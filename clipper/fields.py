@@ -10,15 +10,21 @@ from datetime import datetime
 from typing import Any
 
 from whoosh import query
-from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema, SpellField
 from whoosh.qparser import QueryParserError
 
-from clipper.analysis import STEMMED_LANGUAGES, exact_analyzer, stemming_analyzer, tag_analyzer
+from clipper.analysis import (
+    STEMMED_LANGUAGES,
+    exact_analyzer,
+    spelling_analyzer,
+    stemming_analyzer,
+    tag_analyzer,
+)
 from clipper.dates import parse_period, parse_range
 from clipper.errors import DateFormatError
 
 # Bump when analysis or fields change: an index of another version is rebuilt.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 6
 
 TITLE_BOOST = 3.0
 CAPTION_BOOST = 0.5
@@ -39,6 +45,14 @@ FIELD_GROUPS: dict[str, dict[str, float]] = {
 # Fields with positions, where phrases can be matched.
 PHRASE_FIELDS = frozenset({"title", "body", "captions", "source", "author", "agency"})
 # Fields users may name in queries (``source:reuters``).
+# Facet names users give to --facet, and the field each counts.
+FACET_FIELDS = {
+    "source": "source_key",
+    "lang": "lang",
+    "agency": "agency_key",
+    "tag": "tag_label",
+    "year": "year",
+}
 QUERYABLE_FIELDS = (
     "title",
     "body",
@@ -107,7 +121,7 @@ def build_schema() -> Schema:
         "agency": TEXT(analyzer=exact, phrase=True),
         "author": TEXT(analyzer=exact, phrase=True),
         "url": TEXT(analyzer=exact, phrase=False),
-        "lang": ID(),
+        "lang": ID(sortable=True),
         "tag": KEYWORD(analyzer=tag_analyzer(), commas=True, scorable=True),
         "date": ClipperDate(),
         "added": ClipperDate(),
@@ -115,6 +129,13 @@ def build_schema() -> Schema:
         "sortdate": ClipperDate(sortable=True),
         # Near-duplicates: the group key, the MinHash band tokens (candidates
         # are documents sharing a token) and the signature to confirm them.
+        # Facets: display forms as columns, counted over all matches.
+        "source_key": ID(sortable=True),
+        "agency_key": ID(sortable=True),
+        "year": ID(sortable=True),
+        "tag_label": KEYWORD(commas=True),  # tags as written, for the tag facet
+        # Words as written (lower case, accents kept) for "did you mean".
+        "spell": SpellField(spelling_analyzer()),
         "group": ID(stored=True),
         "lsh": KEYWORD(),
         "minhash": STORED(),

@@ -27,6 +27,7 @@ from clipper.fields import SCHEMA_VERSION, build_schema
 from clipper.fingerprint import Signature, bands, decode, encode, signature
 from clipper.model import Clipping
 from clipper.storage import Corpus, write_atomic
+from clipper.textutil import one_line
 
 VERSION_FILE = "clipper-index.json"
 LOCK_TIMEOUT_SECONDS = 30.0
@@ -82,6 +83,7 @@ def document_for(clipping: Clipping, sig: Signature | None = None) -> dict[str, 
         "url": clipping.url,
         "lang": clipping.lang,
         "tag": ",".join(clipping.tags),
+        "tag_label": ",".join(t.replace(",", " ") for t in clipping.tags),
     }
     doc.update({k: v for k, v in optional.items() if v})
     # Each clipping is stemmed in its own language; an unknown one in all.
@@ -100,8 +102,15 @@ def document_for(clipping: Clipping, sig: Signature | None = None) -> dict[str, 
         doc["date"] = date
     if added:
         doc["added"] = added
-    if date or added:
-        doc["sortdate"] = date or added
+    sort_value = date or added
+    if sort_value:
+        doc["sortdate"] = sort_value
+        doc["year"] = str(sort_value.year)
+    if clipping.source:
+        doc["source_key"] = one_line(clipping.source)
+    if clipping.agency:
+        doc["agency_key"] = clipping.agency
+    doc["spell"] = f"{clipping.title}\n{clipping.text}"
     return doc
 
 

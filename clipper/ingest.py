@@ -7,6 +7,7 @@ what to store.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -21,10 +22,7 @@ from clipper.extract.plaintext import extract_plain_text
 from clipper.model import normalise_tags
 from clipper.textutil import normalise_newlines, strip_controls
 
-TEXT_SUFFIXES = frozenset({".txt", ".text"})
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
-# What `clipper add DIR` picks up when walking a directory.
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES
 STDIN_NAME = "<stdin>"
 JSONL_FIELDS = (
     "title",
@@ -38,6 +36,10 @@ JSONL_FIELDS = (
     "tags",
     "note",
 )
+# Written by `clipper export --format jsonl`, read back so that a round trip loses nothing.
+EXPORT_LIST_FIELDS = ("captions", "credits", "subheadings", "sidebar")
+EXPORT_FIELDS = (*EXPORT_LIST_FIELDS, "id", "added", "origin", "extra")
+_ID = re.compile(r"^[0-9a-f]{16}$")
 
 
 @dataclass
@@ -158,7 +160,38 @@ def extract_json_record(line: str, name: str) -> Extracted:
     extracted.content = f"{title or ''}\n\n{text}"
     extracted.content_type = "application/json"
     extracted = apply_metadata(extracted, metadata_from_mapping(record, name), name)
+    _restore_export_fields(extracted, record, name)
     extracted.extra.update(
-        {k: v for k, v in record.items() if k not in JSONL_FIELDS and v is not None}
+        {
+            k: v
+            for k, v in record.items()
+            if k not in JSONL_FIELDS and k not in EXPORT_FIELDS and v is not None
+        }
     )
     return extracted
+
+
+def _restore_export_fields(extracted: Extracted, record: dict[str, Any], name: str) -> None:
+    """Fields of a clipper export: kept as they were rather than extracted again."""
+    for key in EXPORT_LIST_FIELDS:
+        if key in record:
+            value = record[key]
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise InputError(name, f"'{key}' must be a list of strings")
+            setattr(extracted, key, value)
+    if record.get("id") is not None:
+        if not isinstance(record["id"], str) or not _ID.match(record["id"]):
+            raise InputError(name, "'id' must be 16 lower-case hex digits (a clipper id)")
+        extracted.id = record["id"]
+    if record.get("added") is not None:
+        try:
+            datetime.fromisoformat(str(record["added"]))
+        except ValueError:
+            raise InputError(name, "'added' must be an ISO 8601 date and time") from None
+        extracted.added = str(record["added"])
+    if isinstance(record.get("origin"), str):
+        extracted.origin = record["origin"]
+    if record.get("extra") is not None:
+        if not isinstance(record["extra"], dict):
+            raise InputError(name, "'extra' must be an object")
+        extracted.extra.update(record["extra"])

@@ -130,8 +130,10 @@ def _prepare(source: Source, metadata: Metadata) -> Prepared:
         fetched = fetch(source.name)
         data, url = fetched.data, fetched.url
         extra = {"fetched": fetched.fetched, "fetched_from": source.name}
-        fmt = "pdf" if fetched.content_type == "application/pdf" else (
-            "text" if fetched.content_type == "text/plain" else "html"
+        fmt = (
+            "pdf"
+            if fetched.content_type == "application/pdf"
+            else ("text" if fetched.content_type == "text/plain" else "html")
         )
     else:
         data = _read(source)
@@ -157,10 +159,10 @@ def _prepare(source: Source, metadata: Metadata) -> Prepared:
         name=source.name,
         data=data,
         extracted=extracted,
-        clipping_id=content_id(extracted.content),
+        clipping_id=extracted.id or content_id(extracted.content),
         signature=signature(f"{extracted.title}\n{extracted.text}"),
         extension=extension,
-        origin=origin,
+        origin=extracted.origin or origin,
     )
 
 
@@ -214,4 +216,3 @@ def _context() -> Any:
     if sys.platform.startswith("linux") and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("spawn")
-

@@ -17,6 +17,7 @@ import click
 
 from clipper.archive import AddOutcome, AddReport, SearchResult, copy_summary
 from clipper.model import Clipping
+from clipper.searching import Timeline
 from clipper.textutil import one_line, shorten, strip_controls
 
 HIT_CSV_COLUMNS = (
@@ -80,6 +81,9 @@ def hits_as_text(result: SearchResult, *, show_snippets: bool = True) -> str:
             listed = f": {', '.join(outlets)}" if outlets else ""
             lines.append(f"    +{count} {_plural(count, 'copy', 'copies')}{listed}")
         lines.append("")
+    if result.facets:
+        lines.extend(facets_as_text(result.facets))
+        lines.append("")
     shown = len(result.hits)
     first = result.offset + 1
     if shown:
@@ -87,6 +91,46 @@ def hits_as_text(result: SearchResult, *, show_snippets: bool = True) -> str:
         lines.append(f"{result.total} {_plural(result.total, 'clipping')}, showing {first}–{last}")
     else:
         lines.append(f"{result.total} {_plural(result.total, 'clipping')}, none on this page")
+    return "\n".join(lines)
+
+
+def facets_as_text(facets: dict[str, list[tuple[str, int]]], top: int = 10) -> list[str]:
+    """One line per facet: ``source: Reuters 12 · AFP 7 · …``."""
+    width = max(len(name) for name in facets) + 1
+    lines = []
+    for name, counts in facets.items():
+        shown = " · ".join(f"{one_line(value)} {count}" for value, count in counts[:top])
+        more = f" · (+{len(counts) - top} more)" if len(counts) > top else ""
+        lines.append(f"{name + ':':<{width}} {shown or '-'}{more}")
+    return lines
+
+
+BAR_WIDTH = 40
+
+
+def timeline_as(chart: Timeline, fmt: str) -> str:
+    """A bar chart for the terminal, or CSV / JSON for plotting elsewhere."""
+    if fmt == "json":
+        return to_json(
+            {
+                "by": chart.by,
+                "total": chart.total,
+                "undated": chart.undated,
+                "counts": [{"period": p, "count": c} for p, c in chart.counts],
+            }
+        )
+    if fmt == "csv":
+        return "\n".join(["period,count"] + [f"{p},{c}" for p, c in chart.counts])
+    peak = max((count for _, count in chart.counts), default=0) or 1
+    label_width = max((len(p) for p, _ in chart.counts), default=4)
+    lines = []
+    for period, count in chart.counts:
+        bar = "█" * round(count / peak * BAR_WIDTH) if count else ""
+        lines.append(f"{period:<{label_width}}  {click.style(bar, fg='cyan')} {count}")
+    note = f"{chart.total} {_plural(chart.total, 'clipping')} by {chart.by}"
+    if chart.undated:
+        note += f"; {chart.undated} without a date, counted when added"
+    lines += ["", note]
     return "\n".join(lines)
 
 
@@ -176,7 +220,12 @@ def report_as_dict(report: AddReport) -> dict[str, Any]:
     def brief(outcome: AddOutcome) -> dict[str, Any]:
         c = outcome.clipping
         assert c is not None
-        brief: dict[str, Any] = {"input": outcome.name, "id": c.id, "title": c.title, "new_tags": outcome.new_tags}
+        brief: dict[str, Any] = {
+            "input": outcome.name,
+            "id": c.id,
+            "title": c.title,
+            "new_tags": outcome.new_tags,
+        }
         if outcome.near is not None:
             brief["near_duplicate_of"] = outcome.near.id
             brief["similarity"] = c.similarity
@@ -196,9 +245,6 @@ def info_as_text(info: dict[str, Any]) -> str:
     lines = [
         f"corpus:     {info['corpus']}",
         f"clippings:  {info['clippings']} ({_size(info['bytes'])})",
-        "languages:  " + (", ".join(f"{k} {v}" for k, v in info["languages"].items()) or "-"),
-        "sources:    "
-        + (", ".join(f"{one_line(k)} {v}" for k, v in info["sources"].items()) or "-"),
         f"index:      {index['state']} ({index['path']})",
     ]
     if "documents" in index:
@@ -206,6 +252,10 @@ def info_as_text(info: dict[str, Any]) -> str:
             f"            {index['documents']} documents, {index['segments']} segments, "
             f"{_size(index['bytes'])}"
         )
+    if info.get("facets"):
+        lines.append("")
+        facets = {k: [(v["value"], v["count"]) for v in vs] for k, vs in info["facets"].items()}
+        lines.extend(facets_as_text(facets))
     return "\n".join(lines)
 
 

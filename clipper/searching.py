@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from whoosh import query as wq
+from whoosh import sorting
 from whoosh.qparser import (
     FieldsPlugin,
     FuzzyTermPlugin,
@@ -31,7 +33,13 @@ from whoosh.qparser.plugins import PhrasePlugin, SingleQuotePlugin, WildcardPlug
 from clipper.analysis import STEMMED_LANGUAGES, exact_analyzer, stemming_analyzer
 from clipper.dates import parse_period
 from clipper.errors import QuerySyntaxError
-from clipper.fields import FIELD_GROUPS, PHRASE_FIELDS, QUERYABLE_FIELDS, TEXT_FIELDS
+from clipper.fields import (
+    FACET_FIELDS,
+    FIELD_GROUPS,
+    PHRASE_FIELDS,
+    QUERYABLE_FIELDS,
+    TEXT_FIELDS,
+)
 from clipper.snippets import Span
 from clipper.textutil import fold
 
@@ -50,6 +58,8 @@ class Filters:
     tag: str | None = None
     since: str | None = None
     until: str | None = None
+    agency: str | None = None
+    added_after: datetime | None = None  # for saved searches: only what is new
 
 
 class _FieldExpansionPlugin(Plugin):
@@ -148,6 +158,10 @@ def filter_query(schema: Any, filters: Filters) -> Any | None:
             parts.append(
                 wq.Phrase("source", words) if len(words) > 1 else wq.Term("source", words[0])
             )
+    if filters.agency:
+        words = [t.text for t in schema["agency"].analyzer(filters.agency, mode="query")]
+        if words:
+            parts.append(wq.And([wq.Term("agency", w) for w in words]))
     if filters.lang:
         parts.append(wq.Term("lang", filters.lang.strip().lower()))
     if filters.tag:
@@ -158,6 +172,8 @@ def filter_query(schema: Any, filters: Filters) -> Any | None:
             parse_period(filters.until).end - timedelta(microseconds=1) if filters.until else None
         )
         parts.append(wq.DateRange("sortdate", low, high))
+    if filters.added_after:
+        parts.append(wq.DateRange("added", filters.added_after + timedelta(seconds=1), None))
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else wq.And(parts)
@@ -177,29 +193,195 @@ def run_search(
     limit: int,
     offset: int,
     *,
-    newest_first: bool,
+    sort: str = "relevance",
     collapse: bool = False,
 ) -> tuple[int, list[RawHit]]:
-    """Total matches and the hits of one page, by relevance or newest first.
+    """Total matches and the hits of one page.
 
-    With ``collapse``, each near-duplicate group counts once, represented by
-    its best-ranked member, and the total counts groups.
+    ``sort``: ``relevance`` (ties broken newest first), ``date`` (oldest
+    first) or ``-date`` (newest first). With ``collapse``, each near-duplicate
+    group counts once, represented by its best-ranked member, and the total
+    counts groups.
     """
     wanted = None if collapse else offset + limit
-    sort: dict[str, Any] = {"sortedby": "sortdate", "reverse": True} if newest_first else {}
-    results = searcher.search(q, filter=filter_q, limit=wanted, **sort)
+    results = searcher.search(q, filter=filter_q, limit=wanted, sortedby=_sort_facets(sort))
     if not collapse:
         page = results[offset : offset + limit]
-        return len(results), [RawHit(hit["id"], float(hit.score or 0.0)) for hit in page]
+        return len(results), [RawHit(hit["id"], _relevance(hit, sort)) for hit in page]
     groups: dict[str, RawHit] = {}
     for hit in results:
         group = hit.get("group") or hit["id"]
         if group in groups:
             groups[group].copies.append(hit["id"])
         else:
-            groups[group] = RawHit(hit["id"], float(hit.score or 0.0))
+            groups[group] = RawHit(hit["id"], _relevance(hit, sort))
     ordered = list(groups.values())
     return len(ordered), ordered[offset : offset + limit]
+
+
+SORTS = ("relevance", "date", "-date")
+
+
+def _relevance(hit: Any, sort: str) -> float:
+    """The BM25F score; sorted results carry their sort key instead (score first, negated)."""
+    if sort != "relevance":
+        return 0.0
+    key = hit.score
+    return float(-key[0]) if isinstance(key, tuple) else float(key or 0.0)
+
+
+def _sort_facets(sort: str) -> Any:
+    if sort == "relevance":
+        return [sorting.ScoreFacet(), sorting.FieldFacet("sortdate", reverse=True)]
+    if sort == "date":
+        return sorting.FieldFacet("sortdate")
+    if sort == "-date":
+        return sorting.FieldFacet("sortdate", reverse=True)
+    raise QuerySyntaxError(f"unknown sort {sort!r}", hint=f"use one of {', '.join(SORTS)}")
+
+
+def count_facets(searcher: Any, q: Any, filter_q: Any | None, names: list[str]) -> dict[str, Any]:
+    """Per facet, ``[(value, count), ...]`` over every match, most frequent first."""
+    unknown = [n for n in names if n not in FACET_FIELDS]
+    if unknown:
+        raise QuerySyntaxError(
+            f"unknown facet {unknown[0]!r}", hint=f"facets: {', '.join(FACET_FIELDS)}"
+        )
+    groupedby = {
+        name: sorting.FieldFacet(FACET_FIELDS[name], allow_overlap=(name == "tag"))
+        for name in names
+    }
+    results = searcher.search(q, filter=filter_q, limit=None, groupedby=groupedby)
+    facets: dict[str, Any] = {}
+    for name in names:
+        groups = results.groups(name)
+        counts = [(_facet_label(key), len(docs)) for key, docs in groups.items() if key]
+        facets[name] = sorted(counts, key=lambda item: (-item[1], item[0]))
+    return facets
+
+
+def _facet_label(key: Any) -> str:
+    return key.decode("utf-8") if isinstance(key, bytes) else str(key)
+
+
+PERIODS = ("day", "week", "month", "year")
+
+
+@dataclass
+class Timeline:
+    by: str
+    counts: list[tuple[str, int]]  # every period from the first to the last match
+    total: int
+    undated: int  # matches without a date, counted at the day they were added
+
+
+def timeline(searcher: Any, q: Any, filter_q: Any | None, by: str | None = None) -> Timeline:
+    """Matches per day, week, month or year (chosen from the span when ``by`` is None)."""
+    if by is not None and by not in PERIODS:
+        raise QuerySyntaxError(f"unknown period {by!r}", hint=f"use one of {', '.join(PERIODS)}")
+    results = searcher.search(q, filter=filter_q, limit=None)
+    column = searcher.reader().column_reader("sortdate", translate=True)
+    moments = sorted(column[docnum] for docnum in results.docs())
+    moments = [m for m in moments if m is not None]
+    dated = searcher.search(wq.And([q, wq.Every("date")]), filter=filter_q, limit=None)
+    undated = len(results) - len(dated)
+    if not moments:
+        return Timeline(by or "month", [], len(results), undated)
+    if by is None:
+        span = (moments[-1] - moments[0]).days
+        by = "day" if span <= 45 else "week" if span <= 182 else "month" if span <= 1830 else "year"
+    counts: dict[str, int] = {}
+    for label in _period_labels(moments[0], moments[-1], by):
+        counts[label] = 0
+    for moment in moments:
+        counts[_period_label(moment, by)] += 1
+    return Timeline(by, list(counts.items()), len(results), undated)
+
+
+def _period_label(moment: datetime, by: str) -> str:
+    if by == "day":
+        return moment.strftime("%Y-%m-%d")
+    if by == "week":
+        year, week, _ = moment.isocalendar()
+        return f"{year}-W{week:02d}"
+    if by == "month":
+        return moment.strftime("%Y-%m")
+    return moment.strftime("%Y")
+
+
+def _period_labels(first: datetime, last: datetime, by: str) -> Iterator[str]:
+    """Every period label from ``first`` to ``last``, in order, gaps included."""
+    step = timedelta(days=1) if by in ("day", "week") else timedelta(days=28)
+    moment = first.replace(hour=0, minute=0, second=0, microsecond=0)
+    seen: set[str] = set()
+    while moment <= last + step:
+        label = _period_label(moment, by)
+        if label not in seen and label <= _period_label(last, by):
+            seen.add(label)
+            yield label
+        moment += step
+
+
+def similar_to(
+    searcher: Any,
+    clipping_id: str,
+    text: str,
+    lang: str | None,
+    group: str,
+    *,
+    limit: int,
+    include_copies: bool,
+) -> list[RawHit]:
+    """Clippings sharing the most distinctive terms of one clipping (more-like-this)."""
+    docnum = searcher.document_number(id=clipping_id)
+    if docnum is None:
+        return []
+    fieldname = f"body_{lang}" if lang in STEMMED_LANGUAGES else "body"
+    results = searcher.more_like(docnum, fieldname, text=text, top=limit * 3 + 10, numterms=20)
+    hits = []
+    for hit in results:
+        if hit["id"] == clipping_id or (not include_copies and hit.get("group") == group):
+            continue
+        hits.append(RawHit(hit["id"], _relevance(hit, "relevance")))
+        if len(hits) == limit:
+            break
+    return hits
+
+
+# Below this many hits, a corrected query is suggested.
+SUGGEST_BELOW = 3
+# Words in a query string: not field names (followed by ":"), not wildcards or
+# fuzzy terms (followed by * ? ~), not operators.
+_QUERY_WORD = re.compile(r"(?<![\w:*?~])([^\W\d_][\w'’-]*)(?![\w:*?~])")
+_OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
+
+
+def suggest_query(searcher: Any, text: str) -> str | None:
+    """The query with unknown words replaced by the closest words of the corpus.
+
+    Suggestions come from the words as written (accents kept), so ``modles``
+    becomes ``modèles``. ``None`` when every word is known or nothing is close.
+    """
+    reader = searcher.reader()
+    corrector = searcher.corrector("spell")
+    changed = False
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal changed
+        word = match.group(1)
+        if word in _OPERATORS or len(word) < 3:
+            return word
+        folded = fold(word.lower())
+        if any(reader.doc_frequency(field, folded) for field in ("title", "body")):
+            return word
+        found = corrector.suggest(word.lower(), limit=1, maxdist=2)
+        if not found or fold(found[0]) == folded:
+            return word
+        changed = True
+        return str(found[0])
+
+    corrected = _QUERY_WORD.sub(replace, text)
+    return corrected if changed else None
 
 
 # -- highlighting ---------------------------------------------------------

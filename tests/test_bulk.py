@@ -114,8 +114,14 @@ def test_dry_run_reports_and_writes_nothing(runner, wire_dir, corpus_dir):
 def _jsonl(tmp_path, count: int):
     path = tmp_path / "articles.jsonl"
     lines = [
-        json.dumps({"title": f"Dépêche numéro {i}", "text": f"Le corps de la dépêche {i} "
-                    f"parle du sujet {i * 7919 % 1000} et de la ville {i}.", "lang": "fr"})
+        json.dumps(
+            {
+                "title": f"Dépêche numéro {i}",
+                "text": f"Le corps de la dépêche {i} "
+                f"parle du sujet {i * 7919 % 1000} et de la ville {i}.",
+                "lang": "fr",
+            }
+        )
         for i in range(count)
     ]
     path.write_text("\n".join(lines) + "\n")
@@ -156,8 +162,9 @@ def test_workers_give_the_same_result_as_one_process(tmp_path):
     serial = Archive.open_or_create(tmp_path / "serial")
     parallel = Archive.open_or_create(tmp_path / "parallel")
     with path.open("rb") as handle:
-        sources = [pipeline.Source(f"x:{i}", kind="jsonl", data=line)
-                   for i, line in enumerate(handle)]
+        sources = [
+            pipeline.Source(f"x:{i}", kind="jsonl", data=line) for i, line in enumerate(handle)
+        ]
     one = list(pipeline.prepare_all(sources, pipeline.Metadata(), parallel=False))
     two = list(pipeline.prepare_all(sources, pipeline.Metadata(), parallel=True, jobs=2))
     assert [p.clipping_id for p in one] == [p.clipping_id for p in two]

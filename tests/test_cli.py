@@ -412,7 +412,8 @@ def test_reindex_and_info(runner, two_clippings, corpus_dir):
     info = json.loads(invoke(runner, "info", "--json").stdout)
     assert info["corpus"] == str(corpus_dir)
     assert info["clippings"] == 2
-    assert info["languages"] == {"fr": 1, "en": 1}
+    assert info["facets"]["lang"] == [{"value": "en", "count": 1}, {"value": "fr", "count": 1}]
+    assert info["facets"]["tag"] == [{"value": "audio", "count": 1}]
     assert info["index"]["state"] == "ok"
     assert info["index"]["documents"] == 2
     human = invoke(runner, "info").stdout

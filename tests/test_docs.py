@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+import shlex
+import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from clipper.cli import cli
 
@@ -26,3 +29,33 @@ def test_readme_starts_with_the_two_setup_commands():
     block = README.split("```bash\n", 1)[1].split("```", 1)[0].splitlines()
     assert block[0].startswith('pip install . && clipper search "Phi"')
     assert block[1].startswith("pip install '.[test]' && pytest")
+
+
+QUERY_GUIDE = (Path(__file__).parent.parent / "docs" / "query.md").read_text(encoding="utf-8")
+GUIDE_SEARCHES = re.findall(r"`clipper search ((?:\"[^\"]*\"|'[^']*')[^`]*)`", QUERY_GUIDE)
+
+
+def test_the_query_guide_has_examples():
+    assert len(GUIDE_SEARCHES) >= 25
+
+
+@pytest.fixture(scope="module")
+def sample_corpus(tmp_path_factory):
+    """A copy of the repository's sample corpus, so that tests never change it."""
+    target = tmp_path_factory.mktemp("sample") / "corpus"
+    source = Path(__file__).parent.parent / "corpus"
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns(".index"))
+    return target
+
+
+@pytest.mark.parametrize("example", GUIDE_SEARCHES)
+def test_every_query_guide_example_runs(example, sample_corpus):
+    args = ["--corpus", str(sample_corpus), "search", *shlex.split(example)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code in (0, 1), result.output  # found, or nothing found: never misuse
+    assert "Error" not in result.output
+
+
+def test_search_help_points_to_the_guide():
+    result = CliRunner().invoke(cli, ["search", "--help"])
+    assert "docs/query.md" in result.output

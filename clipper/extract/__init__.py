@@ -31,3 +31,7 @@ class Extracted:
     subheadings: list[str] = field(default_factory=list)
     sidebar: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    # Only from a clipper export being imported back: keep its identity.
+    id: str | None = None
+    added: str | None = None
+    origin: str | None = None
