@@ -717,7 +717,8 @@ def _new_clipping(item: Prepared, near: tuple[Clipping, float] | None) -> Clippi
         id=item.clipping_id,
         title=extracted.title,
         text=extracted.text,
-        added=extracted.added or datetime.now(UTC).isoformat(timespec="seconds"),
+        # Microseconds: saved searches compare it with when they last ran.
+        added=extracted.added or datetime.now(UTC).isoformat(timespec="microseconds"),
         original=f"{item.clipping_id}.orig{item.extension}",
         content_type=extracted.content_type,
         encoding=extracted.encoding,

@@ -173,7 +173,8 @@ def filter_query(schema: Any, filters: Filters) -> Any | None:
         )
         parts.append(wq.DateRange("sortdate", low, high))
     if filters.added_after:
-        parts.append(wq.DateRange("added", filters.added_after + timedelta(seconds=1), None))
+        after = filters.added_after + timedelta(microseconds=1)
+        parts.append(wq.DateRange("added", after, None))
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else wq.And(parts)

@@ -36,7 +36,7 @@ class Watch:
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def load(corpus: Corpus) -> list[Watch]:
