@@ -23,8 +23,10 @@ from typing import TYPE_CHECKING, Any
 from clipper.errors import ClipperError, CorpusError, InputError, UsageError
 from clipper.fetch import is_url
 from clipper.ingest import STDIN_NAME, Metadata
+from clipper.locking import corpus_lock
 from clipper.model import Clipping, normalise_tags
 from clipper.pipeline import (
+    DEFAULT_MAX_BYTES,
     PARALLEL_THRESHOLD,
     SUPPORTED_SUFFIXES,
     Failed,
@@ -36,6 +38,7 @@ from clipper.snippets import Snippet, make_snippet
 from clipper.storage import Corpus
 
 if TYPE_CHECKING:
+    from clipper.check import CheckReport
     from clipper.fingerprint import NearDuplicateFinder
     from clipper.indexing import IndexLookup, IndexWriter
     from clipper.searching import Filters, Timeline
@@ -209,6 +212,7 @@ class Archive:
         dry_run: bool = False,
         on_total: Callable[[int], None] | None = None,
         jobs: int | None = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> AddReport:
         """Add files, directories (recursively), URLs and mbox files.
 
@@ -218,6 +222,8 @@ class Archive:
         """
         report = AddReport(dry_run=dry_run)
         sources = list(self._sources(paths, report, stdin))
+        for source in sources:
+            source.max_bytes = max_bytes
         if on_total:
             on_total(len(sources))
         parallel = len(sources) >= PARALLEL_THRESHOLD
@@ -240,6 +246,7 @@ class Archive:
         dry_run: bool = False,
         on_total: Callable[[int], None] | None = None,
         jobs: int | None = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> AddReport:
         """Add one clipping per line of a JSON Lines file (``.gz`` accepted).
 
@@ -253,7 +260,7 @@ class Archive:
         report = AddReport(dry_run=dry_run)
         with _open_lines(path) as handle:
             sources = (
-                Source(f"{path}:{number}", kind="jsonl", data=line)
+                Source(f"{path}:{number}", kind="jsonl", data=line, max_bytes=max_bytes)
                 for number, line in _numbered_lines(path, handle)
             )
             parallel = path.stat().st_size > PARALLEL_JSONL_BYTES
@@ -269,8 +276,17 @@ class Archive:
             elif is_url(text):
                 yield Source(text, kind="url")
             elif Path(text).is_dir():
+                root = Path(text).resolve()
                 for child in sorted(_files_below(Path(text))):
-                    if child.suffix.lower() in SUPPORTED_SUFFIXES:
+                    if child.is_symlink() and not child.resolve().is_relative_to(root):
+                        report.outcomes.append(
+                            AddOutcome(
+                                str(child),
+                                "failed",
+                                error=f"{child}: symbolic link to a file outside {text}: refused",
+                            )
+                        )
+                    elif child.suffix.lower() in SUPPORTED_SUFFIXES:
                         yield from self._file_sources(child, report)
                     else:
                         report.skipped.append(str(child))
@@ -490,6 +506,12 @@ class Archive:
         from clipper import watches
 
         watches.check_name(name)
+        with corpus_lock(self.root):
+            return self._add_watch(name, query, filters)
+
+    def _add_watch(self, name: str, query: str, filters: dict[str, str] | None) -> Watch:
+        from clipper import watches
+
         saved = watches.load(self.corpus)
         if any(w.name == name for w in saved):
             raise UsageError(
@@ -504,26 +526,28 @@ class Archive:
     def remove_watch(self, name: str) -> Watch:
         from clipper import watches
 
-        saved = watches.load(self.corpus)
-        watch = watches.find(saved, name)
-        watches.save(self.corpus, [w for w in saved if w.name != name])
+        with corpus_lock(self.root):
+            saved = watches.load(self.corpus)
+            watch = watches.find(saved, name)
+            watches.save(self.corpus, [w for w in saved if w.name != name])
         return watch
 
     def run_watches(self, name: str | None = None) -> list[tuple[Watch, SearchResult]]:
         """New matches of one or every saved search since its last run; marks them run."""
         from clipper import watches
 
-        saved = watches.load(self.corpus)
-        chosen = [watches.find(saved, name)] if name else saved
-        results = []
-        started = watches.now_iso()
-        for watch in chosen:
-            filters = _filters_from(watch.filters)
-            filters.added_after = watch.since
-            result = self.search(watch.query, filters, limit=1000, sort="-date")
-            results.append((watch, result))
-            watch.last_run = started
-        watches.save(self.corpus, saved)
+        with corpus_lock(self.root):
+            saved = watches.load(self.corpus)
+            chosen = [watches.find(saved, name)] if name else saved
+            results = []
+            started = watches.now_iso()
+            for watch in chosen:
+                filters = _filters_from(watch.filters)
+                filters.added_after = watch.since
+                result = self.search(watch.query, filters, limit=1000, sort="-date")
+                results.append((watch, result))
+                watch.last_run = started
+            watches.save(self.corpus, saved)
         return results
 
     def watches_matching(self, clipping_ids: list[str]) -> dict[str, list[str]]:
@@ -592,6 +616,15 @@ class Archive:
 
     def _reset_index(self) -> None:
         self.close()
+
+    def check(
+        self, *, repair: bool = False, progress: Callable[[int], None] | None = None
+    ) -> CheckReport:
+        """Verify every clipping and the index; with ``repair``, fix the index and debris."""
+        from clipper.check import check_corpus
+
+        self._reset_index()
+        return check_corpus(self.corpus, repair=repair, progress=progress)
 
     # -- describing ----------------------------------------------------
 

@@ -223,11 +223,39 @@ def ingest_options(f: Callable[..., Any]) -> Callable[..., Any]:
         type=click.IntRange(min=1),
         help="Worker processes for extraction (default: one per core).",
     )
+    @click.option(
+        "--max-size",
+        default="50MB",
+        show_default=True,
+        metavar="SIZE",
+        help="Refuse inputs larger than this (e.g. 10MB, 500KB).",
+    )
     @functools.wraps(f)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        return f(*args, **kwargs)
+    def wrapper(*args: Any, max_size: str, **kwargs: Any) -> Any:
+        return f(*args, max_bytes=_parse_size(max_size), **kwargs)
 
     return wrapper
+
+
+_SIZE_UNITS = {
+    "": 1,
+    "B": 1,
+    "KB": 1024,
+    "K": 1024,
+    "MB": 1024**2,
+    "M": 1024**2,
+    "GB": 1024**3,
+    "G": 1024**3,
+}
+
+
+def _parse_size(text: str) -> int:
+    import re
+
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMG]?B?)\s*", text.upper())
+    if not match or float(match[1]) <= 0:
+        raise click.BadParameter(f"{text!r} is not a size such as 50MB", param_hint="--max-size")
+    return int(float(match[1]) * _SIZE_UNITS[match[2]])
 
 
 def _run_ingest(
@@ -287,6 +315,7 @@ def add(
     quiet: bool,
     dry_run: bool,
     jobs: int | None,
+    max_bytes: int,
 ) -> None:
     """Store clippings: files, directories (recursively), URLs, or - for stdin.
 
@@ -305,7 +334,9 @@ def add(
     _run_ingest(
         ctx,
         archive,
-        functools.partial(archive.add_paths, paths, metadata, stdin=stdin, jobs=jobs),
+        functools.partial(
+            archive.add_paths, paths, metadata, stdin=stdin, jobs=jobs, max_bytes=max_bytes
+        ),
         as_json=as_json,
         quiet=quiet,
         dry_run=dry_run,
@@ -325,6 +356,7 @@ def import_(
     quiet: bool,
     dry_run: bool,
     jobs: int | None,
+    max_bytes: int,
 ) -> None:
     """Add one clipping per line of a JSON Lines file (.jsonl or .jsonl.gz).
 
@@ -338,7 +370,13 @@ def import_(
     _run_ingest(
         ctx,
         archive,
-        functools.partial(archive.import_jsonl, file, Metadata(tags=list(tags)), jobs=jobs),
+        functools.partial(
+            archive.import_jsonl,
+            file,
+            Metadata(tags=list(tags)),
+            jobs=jobs,
+            max_bytes=max_bytes,
+        ),
         as_json=as_json,
         quiet=quiet,
         dry_run=dry_run,
@@ -731,6 +769,28 @@ def reindex(ctx: click.Context) -> None:
     archive = _archive(ctx)
     count = archive.reindex(_progress_callback(archive, "Indexing"))
     _err(f"indexed {count} clippings")
+
+
+@cli.command()
+@click.option("--repair", is_flag=True, help="Re-index what differs and remove debris.")
+@click.option("--json", "as_json", is_flag=True, help="Output JSON.")
+@click.pass_context
+def check(ctx: click.Context, repair: bool, as_json: bool) -> None:
+    """Verify every clipping and the index against the files.
+
+    Exit 0 when clean or everything was repaired, 1 when problems are left
+    (damaged clippings need a look: they are listed).
+    """
+    from clipper import render
+
+    archive = _archive(ctx)
+    report = archive.check(repair=repair, progress=_progress_callback(archive, "Checking"))
+    if as_json:
+        click.echo(render.to_json(report.to_dict()))
+    else:
+        click.echo(render.check_as_text(report, repair=repair))
+    if report.left:
+        ctx.exit(EXIT_FAILURE)
 
 
 @cli.command()

@@ -24,7 +24,7 @@ from clipper.dates import parse_period, parse_range
 from clipper.errors import DateFormatError
 
 # Bump when analysis or fields change: an index of another version is rebuilt.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 TITLE_BOOST = 3.0
 CAPTION_BOOST = 0.5
@@ -139,6 +139,8 @@ def build_schema() -> Schema:
         "group": ID(stored=True),
         "lsh": KEYWORD(),
         "minhash": STORED(),
+        # Hash of the metadata file when indexed: a differing hash means stale.
+        "stamp": STORED(),
     }
     for lang in STEMMED_LANGUAGES:
         stem = stemming_analyzer(lang)

@@ -13,6 +13,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +23,19 @@ from whoosh.index import LockError
 
 from clipper.analysis import STEMMED_LANGUAGES
 from clipper.dates import document_datetime
-from clipper.errors import CorpusError, IndexBusyError
+from clipper.errors import ClipperError, CorpusError, IndexBusyError
 from clipper.fields import SCHEMA_VERSION, build_schema
 from clipper.fingerprint import Signature, bands, decode, encode, signature
+from clipper.locking import (
+    clear_pending,
+    corpus_lock,
+    holds_lock,
+    lock_is_free,
+    mark_pending,
+    pending,
+)
 from clipper.model import Clipping
-from clipper.storage import Corpus, write_atomic
+from clipper.storage import Corpus, metadata_stamp, write_atomic
 from clipper.textutil import one_line
 
 VERSION_FILE = "clipper-index.json"
@@ -49,9 +58,21 @@ def index_state(corpus: Corpus) -> str:
 
 
 def open_index(corpus: Corpus, progress: ProgressCallback | None = None) -> Any:
-    """Open the index, building it from the corpus first if it is missing or stale."""
+    """Open the index, bringing it up to date with the corpus first if needed.
+
+    A missing index or one of another schema version is rebuilt; one that a
+    crashed writer left behind the corpus is synchronised.
+    """
     if index_state(corpus) != "ok":
-        rebuild(corpus, progress)
+        with corpus_lock(corpus.root):
+            if index_state(corpus) != "ok":  # another process may have built it meanwhile
+                rebuild(corpus, progress)
+    if pending(corpus.root) and (holds_lock(corpus.root) or lock_is_free(corpus.root)):
+        # A writer left its marker and is gone (this process has not marked
+        # yet): the index may lack what it stored.
+        with corpus_lock(corpus.root):
+            if pending(corpus.root):
+                sync(corpus)
     try:
         return whoosh_index.open_dir(str(corpus.index_dir))
     except Exception as exc:  # an unreadable index is rebuilt, never trusted
@@ -73,6 +94,7 @@ def document_for(clipping: Clipping, sig: Signature | None = None) -> dict[str, 
         "group": clipping.group,
         "lsh": " ".join(bands(sig)),
         "minhash": encode(sig),
+        "stamp": metadata_stamp(clipping),
     }
     captions = "\n".join(clipping.captions + clipping.credits)
     optional = {
@@ -168,20 +190,92 @@ def _open_writer(ix: Any, corpus: Corpus, **options: Any) -> Any:
 
 @contextmanager
 def writing(corpus: Corpus) -> Iterator[IndexWriter]:
-    """Open a writer on the corpus index; commit on success, cancel on error."""
-    ix = open_index(corpus)
-    writer = _open_writer(ix, corpus)
-    searcher = ix.searcher()
+    """Change corpus and index under the corpus lock; commit on success, cancel on error.
+
+    The pending marker stays if this process dies before the commit, so that
+    the next process indexes what this one stored.
+    """
+    with corpus_lock(corpus.root):
+        ix = open_index(corpus)
+        mark_pending(corpus.root)
+        writer = _open_writer(ix, corpus)
+        searcher = ix.searcher()
+        try:
+            yield IndexWriter(writer, searcher)
+        except BaseException:
+            writer.cancel()
+            searcher.close()
+            ix.close()
+            sync(corpus)  # files already stored by this batch must be indexed
+            raise
+        else:
+            writer.commit()
+            searcher.close()
+            ix.close()
+        clear_pending(corpus.root)
+
+
+@dataclass
+class IndexDiff:
+    """How the index differs from the corpus files."""
+
+    missing: list[str]  # in the corpus, not in the index
+    extra: list[str]  # in the index, no longer in the corpus
+    stale: list[str]  # indexed from older metadata
+
+    @property
+    def clean(self) -> bool:
+        return not (self.missing or self.extra or self.stale)
+
+
+def diff(corpus: Corpus, ix: Any | None = None) -> IndexDiff:
+    """Compare every clipping file with its index document."""
+    own = ix is None
+    if own and not whoosh_index.exists_in(str(corpus.index_dir)):
+        return IndexDiff(sorted(corpus.iter_ids()), [], [])
+    ix = ix if ix is not None else whoosh_index.open_dir(str(corpus.index_dir))
     try:
-        yield IndexWriter(writer, searcher)
-    except BaseException:
-        writer.cancel()
-        raise
-    else:
-        writer.commit()
+        with ix.searcher() as searcher:
+            indexed = {f["id"]: f.get("stamp") for f in searcher.all_stored_fields()}
     finally:
-        searcher.close()
-        ix.close()
+        if own:
+            ix.close()
+    stored = set(corpus.iter_ids())
+    stale = []
+    for clipping_id in sorted(stored & indexed.keys()):
+        try:
+            clipping = corpus.read(clipping_id)
+        except ClipperError:
+            continue  # unreadable metadata: reported by `clipper check`, not indexable
+        if metadata_stamp(clipping) != indexed[clipping_id]:
+            stale.append(clipping_id)
+    return IndexDiff(sorted(stored - indexed.keys()), sorted(indexed.keys() - stored), stale)
+
+
+def sync(corpus: Corpus, found: IndexDiff | None = None) -> IndexDiff:
+    """Index what is missing or stale and drop what is gone; returns what was fixed."""
+    with corpus_lock(corpus.root):
+        ix = whoosh_index.open_dir(str(corpus.index_dir))
+        try:
+            found = found or diff(corpus, ix)
+            if not found.clean:
+                writer = _open_writer(ix, corpus)
+                try:
+                    for clipping_id in found.extra:
+                        writer.delete_by_term("id", clipping_id)
+                    for clipping_id in found.missing + found.stale:
+                        try:
+                            writer.update_document(**document_for(corpus.read(clipping_id)))
+                        except ClipperError:
+                            continue
+                except BaseException:
+                    writer.cancel()
+                    raise
+                writer.commit()
+        finally:
+            ix.close()
+        clear_pending(corpus.root)
+    return found
 
 
 @contextmanager
@@ -198,6 +292,13 @@ def reading(corpus: Corpus) -> Iterator[IndexLookup]:
 
 def rebuild(corpus: Corpus, progress: ProgressCallback | None = None) -> int:
     """Rebuild the index from the corpus files alone; returns the number indexed."""
+    with corpus_lock(corpus.root):
+        count = _rebuild(corpus, progress)
+        clear_pending(corpus.root)
+    return count
+
+
+def _rebuild(corpus: Corpus, progress: ProgressCallback | None) -> int:
     fresh = corpus.root / f".index-new-{os.getpid()}"
     shutil.rmtree(fresh, ignore_errors=True)
     fresh.mkdir(parents=True)

@@ -35,6 +35,8 @@ HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 SUPPORTED_SUFFIXES = frozenset(
     {".txt", ".text", ".eml", ".mbox", ".pdf"} | MARKDOWN_SUFFIXES | HTML_SUFFIXES
 )
+# Larger inputs are refused: a clipping is an article, not a data dump.
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 # Below this many inputs, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 32
 # Inputs in flight per worker: bounds memory on huge imports.
@@ -50,6 +52,7 @@ class Source:
     path: str | None = None
     data: bytes | None = None
     format: str | None = None  # forced format ("email" for mbox messages)
+    max_bytes: int = DEFAULT_MAX_BYTES
 
 
 @dataclass
@@ -138,16 +141,8 @@ def _prepare(source: Source, metadata: Metadata) -> Prepared:
     else:
         data = _read(source)
         fmt = source.format or detect_format(source.name, data)
-    if source.kind == "jsonl":
-        try:
-            line = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise InputError(source.name, f"invalid UTF-8 at byte {exc.start}") from exc
-        extracted = extract_json_record(line, source.name)
-        extension = ".jsonl"
-    else:
-        extracted = extract_by_format(fmt, data, source.name, url=url)
-        extension = _EXTENSIONS[fmt]
+    extracted = extract_source(source, data, fmt, url)
+    extension = ".jsonl" if source.kind == "jsonl" else _EXTENSIONS[fmt]
     if url and not extracted.url:
         extracted.url = url
     extracted.extra.update(extra)
@@ -166,12 +161,49 @@ def _prepare(source: Source, metadata: Metadata) -> Prepared:
     )
 
 
+def extract_source(source: Source, data: bytes, fmt: str, url: str | None = None) -> Extracted:
+    """Extraction alone (no language, no fingerprint): also how `clipper check` re-derives ids."""
+    if source.kind == "jsonl":
+        try:
+            line = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(source.name, f"invalid UTF-8 at byte {exc.start}") from exc
+        return extract_json_record(line, source.name)
+    return extract_by_format(fmt, data, source.name, url=url)
+
+
+def format_of_original(original: str) -> tuple[str, str | None]:
+    """(source kind, format) of a stored original, from its file name."""
+    suffix = Path(original).suffix.lower()
+    if suffix == ".jsonl":
+        return "jsonl", None
+    formats = {ext: fmt for fmt, ext in _EXTENSIONS.items()}
+    return "bytes", formats.get(suffix, "markdown" if suffix in MARKDOWN_SUFFIXES else "text")
+
+
+def _too_large(source: Source, size: int) -> InputError:
+    return InputError(
+        source.name,
+        f"too large ({_megabytes(size)}, the limit is {_megabytes(source.max_bytes)})",
+        hint="raise the limit with --max-size",
+    )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
 def _read(source: Source) -> bytes:
     if source.data is not None:
+        if len(source.data) > source.max_bytes:
+            raise _too_large(source, len(source.data))
         return source.data
     assert source.path is not None
     path = Path(source.path)
     try:
+        size = path.stat().st_size
+        if size > source.max_bytes:
+            raise _too_large(source, size)
         return path.read_bytes()
     except FileNotFoundError:
         raise InputError(source.name, "no such file") from None

@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from clipper.archive import AddOutcome, AddReport, SearchResult, copy_summary
+from clipper.check import CheckReport
 from clipper.model import Clipping
 from clipper.searching import Timeline
 from clipper.textutil import one_line, shorten, strip_controls
@@ -266,3 +267,22 @@ def _size(count: int) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{count} B"
+
+
+def check_as_text(report: CheckReport, *, repair: bool) -> str:
+    lines = [f"checked {report.clippings} {_plural(report.clippings, 'clipping')}"]
+    if not report.problems:
+        return lines[0] + ": everything is in order"
+    shown = 20
+    for problem in report.problems[:shown]:
+        state = "repaired" if problem.repaired else "problem"
+        lines.append(f"{state}: {problem.kind} {one_line(problem.target)}: {problem.detail}")
+    if len(report.problems) > shown:
+        lines.append(f"… and {len(report.problems) - shown} more (see --json)")
+    left = len(report.left)
+    fixed = len(report.repaired)
+    summary = f"{fixed} repaired, {left} left" if repair else f"{left} {_plural(left, 'problem')}"
+    if left and not repair:
+        summary += " (clipper check --repair fixes the index and removes debris)"
+    lines.append(summary)
+    return "\n".join(lines)

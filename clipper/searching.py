@@ -19,7 +19,6 @@ from typing import Any
 from whoosh import query as wq
 from whoosh import sorting
 from whoosh.qparser import (
-    FieldsPlugin,
     FuzzyTermPlugin,
     GtLtPlugin,
     Plugin,
@@ -105,8 +104,6 @@ def make_parser(schema: Any) -> QueryParser:
     parser = QueryParser(None, schema)
     # French apostrophes are not quotes: l'IA 'd'accord' must stay words.
     parser.remove_plugin_class(SingleQuotePlugin)
-    parser.remove_plugin_class(FieldsPlugin)
-    parser.add_plugin(FieldsPlugin(remove_unknown=False))
     parser.add_plugin(FuzzyTermPlugin())
     parser.add_plugin(GtLtPlugin())
     parser.add_plugin(_FieldExpansionPlugin())
@@ -130,8 +127,14 @@ def parse_query(parser: QueryParser, text: str) -> Any:
             )
     try:
         parsed = parser.parse(text)
-    except (QueryParserError, ValueError, TypeError) as exc:
+    except QueryParserError as exc:
         raise QuerySyntaxError(f"cannot parse query {text!r}: {exc}") from exc
+    except (ValueError, TypeError, IndexError, KeyError, AttributeError, RecursionError) as exc:
+        # Whoosh's parser has corners (unbalanced groups, stray operators) where
+        # it fails instead of reporting; the user gets the same one-line error.
+        raise QuerySyntaxError(
+            f"cannot parse query {text!r}", hint="check quotes, brackets and operators"
+        ) from exc
     _raise_errors(parsed)
     parsed = parsed.normalize()
     if parsed is wq.NullQuery or isinstance(parsed, type(wq.NullQuery)):

@@ -17,6 +17,7 @@ file does, so a crash never leaves a half clipping visible.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -59,6 +60,16 @@ def _fsync_dir(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def metadata_bytes(clipping: Clipping) -> bytes:
+    """The metadata file's exact content (readable, stable JSON)."""
+    return (json.dumps(clipping.to_dict(), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def metadata_stamp(clipping: Clipping) -> str:
+    """A short hash of the metadata file: the index keeps it to notice stale documents."""
+    return hashlib.sha1(metadata_bytes(clipping), usedforsecurity=False).hexdigest()[:16]
 
 
 def _is_metadata_name(name: str) -> bool:
@@ -225,8 +236,7 @@ class Corpus:
             ) from exc
 
     def _write_metadata(self, clipping: Clipping) -> None:
-        text = json.dumps(clipping.to_dict(), ensure_ascii=False, indent=2) + "\n"
-        write_atomic(self.metadata_path(clipping.id), text.encode("utf-8"))
+        write_atomic(self.metadata_path(clipping.id), metadata_bytes(clipping))
 
     def remove(self, clipping: Clipping) -> None:
         """Delete a clipping: metadata first, so that it disappears in one step."""

@@ -1,0 +1,170 @@
+"""`clipper check`: verify the corpus files and the index, and repair what can be.
+
+Every clipping: metadata parses, the original is present, and the id still
+matches the content (the original is extracted again). The index: its schema
+version, and documents missing, extra or stale against the files. Debris:
+temporary files of interrupted writes, originals whose metadata never got
+written, abandoned index builds, a crashed writer's marker.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from clipper.errors import ClipperError
+from clipper.locking import corpus_lock, pending
+from clipper.model import Clipping, content_id
+from clipper.storage import TMP_PREFIX, Corpus
+
+
+@dataclass
+class Problem:
+    kind: str  # "metadata", "original", "id", "index", "debris"
+    target: str  # an id or a path
+    detail: str
+    repaired: bool = False
+
+
+@dataclass
+class CheckReport:
+    clippings: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    index_missing: int = 0
+    index_extra: int = 0
+    index_stale: int = 0
+    index_rebuilt: bool = False
+
+    @property
+    def left(self) -> list[Problem]:
+        return [p for p in self.problems if not p.repaired]
+
+    @property
+    def repaired(self) -> list[Problem]:
+        return [p for p in self.problems if p.repaired]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "clippings": self.clippings,
+            "index": {
+                "missing": self.index_missing,
+                "extra": self.index_extra,
+                "stale": self.index_stale,
+                "rebuilt": self.index_rebuilt,
+            },
+            "problems": [p.__dict__ for p in self.problems],
+            "clean": not self.problems,
+        }
+
+
+def check_corpus(
+    corpus: Corpus, *, repair: bool = False, progress: Callable[[int], None] | None = None
+) -> CheckReport:
+    with corpus_lock(corpus.root):
+        report = CheckReport()
+        _check_clippings(corpus, report, progress)
+        _check_debris(corpus, report, repair)
+        _check_index(corpus, report, repair)
+        return report
+
+
+def _check_clippings(
+    corpus: Corpus, report: CheckReport, progress: Callable[[int], None] | None
+) -> None:
+    for clipping_id in corpus.iter_ids():
+        report.clippings += 1
+        if progress:
+            progress(1)
+        try:
+            clipping = corpus.read(clipping_id)
+        except ClipperError as exc:
+            report.problems.append(Problem("metadata", clipping_id, exc.message))
+            continue
+        if clipping.id != clipping_id:
+            report.problems.append(
+                Problem("metadata", clipping_id, f"metadata names another id ({clipping.id})")
+            )
+            continue
+        try:
+            data = corpus.read_original(clipping)
+        except ClipperError as exc:
+            report.problems.append(Problem("original", clipping_id, exc.message))
+            continue
+        derived = _derived_id(clipping, data)
+        if derived != clipping_id:
+            report.problems.append(
+                Problem("id", clipping_id, f"the original's content gives id {derived}")
+            )
+
+
+def _derived_id(clipping: Clipping, data: bytes) -> str:
+    from clipper.pipeline import Source, detect_format, extract_source, format_of_original
+
+    kind, fmt = format_of_original(clipping.original)
+    name = clipping.origin or clipping.original
+    source = Source(name, kind=kind, data=data)
+    try:
+        extracted = extract_source(source, data, fmt or detect_format(name, data))
+    except ClipperError as exc:
+        return f"none ({exc.message})"
+    return extracted.id or content_id(extracted.content)
+
+
+def _check_debris(corpus: Corpus, report: CheckReport, repair: bool) -> None:
+    shards = corpus.clippings_dir
+    debris = []
+    if shards.is_dir():
+        for path in shards.rglob("*"):
+            if not path.is_file():
+                continue
+            name = path.name
+            if name.startswith(TMP_PREFIX):
+                debris.append((path, "temporary file of an interrupted write"))
+            elif ".orig" in name and not (path.parent / f"{name.split('.orig')[0]}.json").exists():
+                debris.append((path, "original without metadata (an interrupted add)"))
+    for path in corpus.root.glob(".index-*"):
+        debris.append((path, "abandoned index build"))
+    for path, detail in debris:
+        if repair:
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+        report.problems.append(Problem("debris", str(path), detail, repaired=repair))
+
+
+def _check_index(corpus: Corpus, report: CheckReport, repair: bool) -> None:
+    from clipper.indexing import diff, index_state, rebuild, sync
+
+    state = index_state(corpus)
+    if state != "ok":
+        detail = "no index" if state == "missing" else "built by another schema version"
+        if repair:
+            rebuild(corpus)
+            report.index_rebuilt = True
+        report.problems.append(Problem("index", str(corpus.index_dir), detail, repaired=repair))
+        return
+    try:
+        found = diff(corpus)
+    except Exception as exc:  # an unreadable index is rebuilt, never trusted
+        if repair:
+            rebuild(corpus)
+            report.index_rebuilt = True
+        detail = f"unreadable index ({type(exc).__name__})"
+        report.problems.append(Problem("index", str(corpus.index_dir), detail, repaired=repair))
+        return
+    report.index_missing = len(found.missing)
+    report.index_extra = len(found.extra)
+    report.index_stale = len(found.stale)
+    for kind, ids in (("missing", found.missing), ("extra", found.extra), ("stale", found.stale)):
+        for clipping_id in ids:
+            detail = {
+                "missing": "stored but not indexed",
+                "extra": "indexed but not stored",
+                "stale": "indexed from older metadata",
+            }[kind]
+            report.problems.append(Problem("index", clipping_id, detail, repaired=repair))
+    if repair and (not found.clean or pending(corpus.root)):
+        sync(corpus, found)

@@ -1,0 +1,352 @@
+"""Nothing lost: concurrent writers, killed imports, check and repair, hostile input."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from clipper.archive import Archive
+from clipper.cli import cli
+from clipper.indexing import diff
+from clipper.locking import corpus_lock
+from clipper.storage import TMP_PREFIX
+
+CLIPPER = [sys.executable, "-m", "clipper"]
+
+
+def _env(corpus: Path, **extra: str) -> dict[str, str]:
+    return {**os.environ, "CLIPPER_CORPUS": str(corpus), "PYTHONUNBUFFERED": "1", **extra}
+
+
+def _articles(tmp_path: Path, name: str, numbers: range) -> Path:
+    path = tmp_path / name
+    with path.open("w", encoding="utf-8") as handle:
+        for n in numbers:
+            record = {
+                "title": f"Dépêche {n} sur le port numéro {n}",
+                "text": f"Le port numéro {n} accueille {n * 37 % 1000} navires et "
+                f"{n * 7919 % 100000} conteneurs par an, selon la chambre de commerce {n}.",
+                "lang": "fr",
+                "date": f"2024-{n % 12 + 1:02d}-{n % 28 + 1:02d}",
+            }
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return path
+
+
+def _index_ids(archive: Archive) -> list[str]:
+    ix = archive._open_index()
+    with ix.searcher() as searcher:
+        return [fields["id"] for fields in searcher.all_stored_fields()]
+
+
+# -- concurrency ---------------------------------------------------------------
+
+
+def test_concurrent_writers_and_searchers_lose_nothing(tmp_path, corpus_dir):
+    Archive.open_or_create(corpus_dir).close()
+    # Four importers with overlapping files (the same article from two of them).
+    files = [_articles(tmp_path, f"part{i}.jsonl", range(i * 30, i * 30 + 40)) for i in range(4)]
+    writers = [
+        subprocess.Popen(
+            [*CLIPPER, "import", str(f), "--quiet"], env=_env(corpus_dir), stderr=subprocess.PIPE
+        )
+        for f in files
+    ]
+    searchers = [
+        subprocess.Popen(
+            [*CLIPPER, "search", "port", "--format", "ids", "--limit", "500"],
+            env=_env(corpus_dir),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(6)
+    ]
+    for process in writers:
+        _, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err.decode()
+    for process in searchers:
+        _, err = process.communicate(timeout=300)
+        assert process.returncode in (0, 1), err.decode()  # 1: nothing indexed yet
+        assert b"Traceback" not in err
+    archive = Archive.open(corpus_dir)
+    stored = sorted(archive.corpus.iter_ids())
+    assert len(stored) == 130  # 0..129, the overlaps stored once
+    indexed = _index_ids(archive)
+    assert sorted(indexed) == stored  # each indexed exactly once
+    assert archive.search("port", limit=1).total == 130
+    assert diff(archive.corpus).clean
+
+
+def test_a_writer_that_cannot_get_the_lock_says_who_holds_it(tmp_path, corpus_dir):
+    archive = Archive.open_or_create(corpus_dir)
+    article = _articles(tmp_path, "one.jsonl", range(1))
+    with corpus_lock(corpus_dir):
+        result = subprocess.run(
+            [*CLIPPER, "import", str(article)],
+            capture_output=True,
+            env=_env(corpus_dir, CLIPPER_LOCK_TIMEOUT="0.3"),
+            timeout=120,
+        )
+    assert result.returncode == 1
+    message = result.stderr.decode()
+    assert f"is being changed by process {os.getpid()}" in message
+    assert "waited 0.3 s" in message
+    assert "Hint: retry when it has finished" in message
+    assert "Traceback" not in message
+    assert archive.corpus.count() == 0
+
+
+def test_searches_run_while_a_writer_holds_the_lock(tmp_path, corpus_dir):
+    archive = Archive.open_or_create(corpus_dir)
+    archive.import_jsonl(_articles(tmp_path, "a.jsonl", range(5)))
+    with corpus_lock(corpus_dir):
+        result = subprocess.run(
+            [*CLIPPER, "search", "port", "--format", "ids"],
+            capture_output=True,
+            env=_env(corpus_dir),
+            timeout=120,
+        )
+    assert result.returncode == 0
+    assert len(result.stdout.split()) == 5
+
+
+# -- crashes -------------------------------------------------------------------
+
+KILLS = 6
+
+
+def test_import_killed_at_random_points_then_resumed(tmp_path, corpus_dir):
+    import random
+
+    source = _articles(tmp_path, "big.jsonl", range(150))
+    rng = random.Random(1234)
+    Archive.open_or_create(corpus_dir).close()
+    for _ in range(KILLS):
+        process = subprocess.Popen(
+            [*CLIPPER, "import", str(source)],
+            env=_env(corpus_dir),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        assert process.stdout is not None
+        wanted = rng.randint(1, 25)
+        seen = 0
+        for line in process.stdout:  # each stored clipping prints one line
+            if line.startswith((b"added", b"already")):
+                seen += 1
+            if seen >= wanted:
+                break
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=60)
+        process.stdout.close()
+        _assert_only_whole_clippings(corpus_dir)
+    final = subprocess.run(
+        [*CLIPPER, "import", str(source), "--json"],
+        capture_output=True,
+        env=_env(corpus_dir),
+        timeout=300,
+    )
+    assert final.returncode == 0, final.stderr.decode()
+    report = json.loads(final.stdout)
+    assert len(report["added"]) + len(report["duplicates"]) == 150
+    archive = Archive.open(corpus_dir)
+    assert archive.corpus.count() == 150
+    assert sorted(_index_ids(archive)) == sorted(archive.corpus.iter_ids())
+    checked = subprocess.run(
+        [*CLIPPER, "check", "--repair", "--json"],
+        capture_output=True,
+        env=_env(corpus_dir),
+        timeout=300,
+    )
+    assert checked.returncode == 0
+    assert json.loads(checked.stdout)["index"] == {
+        "missing": 0,
+        "extra": 0,
+        "stale": 0,
+        "rebuilt": False,
+    }
+
+
+def _assert_only_whole_clippings(corpus_dir: Path) -> None:
+    archive = Archive.open(corpus_dir)
+    for clipping in archive.corpus.iter_clippings():  # every metadata file parses
+        assert archive.corpus.read_original(clipping)  # and its original is there
+
+
+def test_search_after_a_killed_writer_indexes_what_it_stored(tmp_path, corpus_dir):
+    archive = Archive.open_or_create(corpus_dir)
+    archive.import_jsonl(_articles(tmp_path, "first.jsonl", range(3)))
+    # Simulate a writer killed after storing files, before its index commit.
+    from clipper.locking import mark_pending
+
+    later = Archive.open_or_create(tmp_path / "scratch")
+    later.import_jsonl(_articles(tmp_path, "second.jsonl", range(3, 6)))
+    for path in (tmp_path / "scratch" / "clippings").rglob("*.*"):
+        target = corpus_dir / "clippings" / path.parent.name / path.name
+        target.parent.mkdir(exist_ok=True)
+        target.write_bytes(path.read_bytes())
+    mark_pending(corpus_dir)
+    fresh = Archive.open(corpus_dir)
+    assert fresh.search("port", limit=1).total == 6
+    assert not (corpus_dir / ".clipper.pending").exists()
+
+
+# -- check and repair ----------------------------------------------------------
+
+
+@pytest.fixture
+def damaged(tmp_path, corpus_dir):
+    archive = Archive.open_or_create(corpus_dir)
+    archive.import_jsonl(_articles(tmp_path, "a.jsonl", range(6)))
+    ids = sorted(archive.corpus.iter_ids())
+    archive.close()
+    shard = corpus_dir / "clippings" / ids[0][:3]
+    (shard / f"{TMP_PREFIX}{ids[0]}.json-123-abcd").write_text("{")  # interrupted write
+    orphan = archive.corpus.read(ids[1])
+    archive.corpus.metadata_path(ids[1]).unlink()  # add interrupted before its metadata
+    stale = archive.corpus.read(ids[2])
+    stale.tags = ["changed-by-hand"]
+    archive.corpus.update(stale)  # metadata changed behind the index
+    return archive, ids, orphan
+
+
+def test_check_reports_without_changing_anything(runner: CliRunner, damaged):
+    archive, ids, orphan = damaged
+    result = runner.invoke(cli, ["check", "--json"])
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["clippings"] == 5
+    assert report["index"] == {"missing": 0, "extra": 1, "stale": 1, "rebuilt": False}
+    kinds = sorted((p["kind"], p["detail"]) for p in report["problems"])
+    assert ("debris", "original without metadata (an interrupted add)") in kinds
+    assert ("debris", "temporary file of an interrupted write") in kinds
+    assert not any(p["repaired"] for p in report["problems"])
+    assert archive.corpus.original_path(orphan).exists()
+
+
+def test_check_repair_fixes_index_and_debris(runner: CliRunner, damaged):
+    archive, ids, orphan = damaged
+    result = runner.invoke(cli, ["check", "--repair"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == "4 repaired, 0 left"
+    assert not archive.corpus.original_path(orphan).exists()
+    assert not list((archive.root / "clippings").rglob(f"{TMP_PREFIX}*"))
+    assert runner.invoke(cli, ["search", "tag:changed-by-hand", "--format", "ids"]).stdout == (
+        ids[2] + "\n"
+    )
+    again = runner.invoke(cli, ["check"])
+    assert again.exit_code == 0
+    assert again.stdout == "checked 5 clippings: everything is in order\n"
+
+
+def test_check_leaves_a_damaged_original_for_a_human(runner: CliRunner, damaged):
+    archive, ids, _ = damaged
+    clipping = archive.corpus.read(ids[3])
+    archive.corpus.original_path(clipping).write_bytes(b'{"title": "x", "text": "other"}\n')
+    result = runner.invoke(cli, ["check", "--repair", "--json"])
+    assert result.exit_code == 1
+    left = [p for p in json.loads(result.stdout)["problems"] if not p["repaired"]]
+    assert [(p["kind"], p["target"]) for p in left] == [("id", ids[3])]
+
+
+def test_search_rebuilds_an_index_of_an_older_schema(runner, damaged, corpus_dir):
+    (corpus_dir / ".index" / "clipper-index.json").write_text('{"schema": 1}')
+    result = runner.invoke(cli, ["search", "port", "--format", "ids", "--limit", "50"])
+    assert result.exit_code == 0
+    assert len(result.stdout.split()) == 5
+
+
+# -- hostile and broken input --------------------------------------------------
+
+
+def test_files_over_the_size_limit_are_refused(runner, tmp_path, corpus_dir):
+    big = tmp_path / "big.txt"
+    big.write_text("Titre\n\n" + "Un mot. " * 200_000)  # 1.6 MB
+    small = tmp_path / "small.txt"
+    small.write_text("Titre court\n\nUn petit texte.\n")
+    result = runner.invoke(cli, ["add", str(big), str(small), "--max-size", "1MB"])
+    assert result.exit_code == 1
+    assert f"Error: {big}: too large (1.5 MB, the limit is 1.0 MB)" in result.stderr
+    assert Archive.open(corpus_dir).corpus.count() == 1
+
+
+def test_a_ten_megabyte_single_line_is_stored(archive):
+    line = ("mot " * 2_600_000).encode()  # 10.4 MB, no newline
+    outcome = archive.add_bytes(line, "line.txt")
+    assert outcome.status == "added", outcome.error
+    assert archive.raw(outcome.clipping.id) == line
+
+
+def test_front_matter_cannot_place_files_outside_the_corpus(archive, corpus_dir):
+    text = b"---\ntitle: ../../../etc/passwd\nsource: /etc/shadow\n---\nUn texte normal.\n"
+    outcome = archive.add_bytes(text, "../../evil.md")
+    assert outcome.status == "added"
+    files = [p for p in corpus_dir.rglob("*") if p.is_file()]
+    assert all(p.resolve().is_relative_to(corpus_dir.resolve()) for p in files)
+    assert outcome.clipping.original == f"{outcome.clipping.id}.orig.md"
+    assert outcome.clipping.title == "../../../etc/passwd"
+
+
+def test_symlinks_pointing_outside_a_directory_are_refused(runner, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    secret = tmp_path / "secret.txt"
+    secret.write_text("Un secret\n\nHors du dossier.\n")
+    (folder / "link.txt").symlink_to(secret)
+    (folder / "ok.txt").write_text("Un titre\n\nUn texte du dossier.\n")
+    result = runner.invoke(cli, ["add", str(folder)])
+    assert result.exit_code == 1
+    assert f"{folder / 'link.txt'}: symbolic link to a file outside {folder}: refused" in (
+        result.stderr
+    )
+    assert "1 added, 1 failed" in result.stderr
+
+
+def test_a_full_or_read_only_corpus_fails_cleanly(runner, tmp_path, corpus_dir, monkeypatch):
+    Archive.open_or_create(corpus_dir).close()
+    import clipper.storage as storage
+
+    real = storage.write_atomic
+
+    def full_disk(path, data):
+        if path.name.endswith(".json") and path.parent.parent.name == "clippings":
+            raise OSError(28, "No space left on device")
+        return real(path, data)
+
+    monkeypatch.setattr(storage, "write_atomic", full_disk)
+    article = tmp_path / "a.txt"
+    article.write_text("Un titre\n\nUn texte.\n")
+    result = runner.invoke(cli, ["add", str(article)])
+    assert result.exit_code == 1
+    assert "No space left on device" in result.stderr
+    assert "Traceback" not in result.output
+    assert not [p for p in (corpus_dir / "clippings").rglob("*") if p.is_file()]
+
+
+def test_escape_sequences_never_reach_the_terminal(runner, tmp_path):
+    hostile = tmp_path / "evil.txt"
+    hostile.write_bytes(
+        b"Titre \x1b[2J\x1b]0;pwned\x07 piege\n\nTexte \x1b[31mrouge\x1b[0m cible \x9b31m ici.\n"
+    )
+    added = runner.invoke(cli, ["add", str(hostile)])
+    assert added.exit_code == 0
+    outputs = [added.stdout]
+    clipping_id = runner.invoke(cli, ["list", "--format", "ids"]).stdout.strip()
+    for args in (
+        ["search", "cible"],
+        ["show", clipping_id],
+        ["list"],
+        ["info"],
+        ["export", "--format", "md"],
+        ["export", "--format", "csv"],
+    ):
+        outputs.append(runner.invoke(cli, args).stdout)
+    for output in outputs:
+        assert "\x1b" not in output and "\x9b" not in output and "\x07" not in output
