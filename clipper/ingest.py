@@ -171,24 +171,37 @@ def extract_json_record(line: str, name: str) -> Extracted:
     return extracted
 
 
+def _is_iso_datetime(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _restore_export_fields(extracted: Extracted, record: dict[str, Any], name: str) -> None:
-    """Fields of a clipper export: kept as they were rather than extracted again."""
+    """Fields of a clipper export, kept as they were rather than extracted again.
+
+    ``id`` and ``added`` are clipper's own only in clipper's forms (16 hex
+    digits, an ISO 8601 time); other exports' ``id: "orangesum-2"`` or
+    ``added: "yesterday"`` stay ordinary extra metadata.
+    """
     for key in EXPORT_LIST_FIELDS:
         if key in record:
             value = record[key]
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise InputError(name, f"'{key}' must be a list of strings")
             setattr(extracted, key, value)
-    if record.get("id") is not None:
-        if not isinstance(record["id"], str) or not _ID.match(record["id"]):
-            raise InputError(name, "'id' must be 16 lower-case hex digits (a clipper id)")
-        extracted.id = record["id"]
-    if record.get("added") is not None:
-        try:
-            datetime.fromisoformat(str(record["added"]))
-        except ValueError:
-            raise InputError(name, "'added' must be an ISO 8601 date and time") from None
-        extracted.added = str(record["added"])
+    clipping_id = record.get("id")
+    if isinstance(clipping_id, str) and _ID.match(clipping_id):
+        extracted.id = clipping_id
+    elif clipping_id is not None:
+        extracted.extra["id"] = clipping_id
+    added = record.get("added")
+    if isinstance(added, str) and _is_iso_datetime(added):
+        extracted.added = added
+    elif added is not None:
+        extracted.extra["added"] = added
     if isinstance(record.get("origin"), str):
         extracted.origin = record["origin"]
     if record.get("extra") is not None:

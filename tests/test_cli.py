@@ -424,3 +424,14 @@ def test_version(runner):
     from clipper import __version__
 
     assert invoke(runner, "--version").stdout == f"clipper, version {__version__}\n"
+
+
+def test_import_keeps_foreign_ids_and_added_as_metadata(runner, tmp_path):
+    path = tmp_path / "other.jsonl"
+    record = {"id": "orangesum-2", "added": "hier", "title": "Un titre", "text": "Un texte."}
+    path.write_text(json.dumps(record) + "\n")
+    assert invoke(runner, "import", str(path)).exit_code == 0
+    clipping_id = invoke(runner, "list", "--format", "ids").stdout.strip()
+    shown = json.loads(invoke(runner, "show", clipping_id, "--json").stdout)
+    assert shown["extra"] == {"id": "orangesum-2", "added": "hier"}
+    assert len(clipping_id) == 16 and shown["added"] != "hier"
