@@ -70,12 +70,22 @@ def _decode_bytes(data: bytes, name: str) -> tuple[str, str]:
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
-        if _UTF8_MULTIBYTE.search(data):
+        if _mostly_utf8(data):
             raise InputError(
                 name,
                 f"invalid UTF-8 at byte {exc.start} (the file mixes UTF-8 with other bytes)",
             ) from exc
     return _decode_legacy(data, name)
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """Broken UTF-8 rather than a legacy encoding: several valid multi-byte
+    sequences making up most of the non-ASCII bytes. (A CP1252 text can hold
+    one by chance: "Â" before a non-breaking space is C2 A0.)"""
+    sequences = _UTF8_MULTIBYTE.findall(data)
+    non_ascii = sum(1 for byte in data if byte >= 0x80)
+    covered = sum(len(s) for s in sequences)
+    return len(sequences) >= 2 and covered * 2 >= non_ascii
 
 
 def _decode_legacy(data: bytes, name: str) -> tuple[str, str]:
@@ -92,9 +102,12 @@ def _decode_legacy(data: bytes, name: str) -> tuple[str, str]:
                 name, "unknown text encoding (not UTF-8, not a legacy 8-bit text)"
             ) from None
     encoding = best.encoding
-    if encoding in _WESTERN_8BIT:
+    # UTF-16/32 text without a byte-order mark is full of NUL bytes, refused
+    # earlier; a guess of it for NUL-free bytes is a short-input artefact.
+    if encoding in _WESTERN_8BIT or encoding.startswith(("utf_16", "utf_32")):
         try:
             return data.decode("cp1252"), "cp1252"
-        except UnicodeDecodeError:
-            pass  # bytes undefined in CP1252 (0x81, 0x8d, ...): keep the detector's choice
+        except UnicodeDecodeError:  # bytes undefined in CP1252 (0x81, 0x8d, ...)
+            if encoding.startswith(("utf_16", "utf_32")):
+                return data.decode("latin-1"), "latin-1"
     return str(best), encoding

@@ -59,3 +59,9 @@ def test_bad_bytes_are_refused_with_the_file_name(data, reason):
         decode(data, "clip.txt")
     assert str(excinfo.value).startswith("clip.txt: ")
     assert reason in str(excinfo.value)
+
+
+def test_cp1252_text_holding_one_valid_utf8_pair_is_still_cp1252():
+    # "Â" then a non-breaking space is C2 A0 in CP1252, also valid UTF-8 for U+00A0.
+    decoded = decode("AÀÂ\xa0 suite".encode("cp1252"), "f.txt")
+    assert (decoded.text, decoded.encoding) == ("AÀÂ\xa0 suite", "cp1252")
