@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from whoosh.analysis import (
@@ -25,6 +26,7 @@ from whoosh.analysis import (
     StemFilter,
     StopFilter,
     Token,
+    Tokenizer,
 )
 from whoosh.lang.stopwords import stoplists
 
@@ -99,10 +101,41 @@ class FrenchPluralFilter(Filter):
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         for token in tokens:
-            text = token.text
-            if len(text) > 3 and text.endswith("s") and not text.endswith("ss"):
-                token.text = text[:-1]
+            token.text = strip_french_plural(token.text)
             yield token
+
+
+def strip_french_plural(text: str) -> str:
+    return text[:-1] if len(text) > 3 and text.endswith("s") and not text.endswith("ss") else text
+
+
+@lru_cache(maxsize=100_000)
+def stem_word(lang: str, folded: str) -> str:
+    """What the stemmed field of ``lang`` makes of one folded word (stop words aside)."""
+    from whoosh.lang import stemmer_for_language
+
+    if lang == "fr":
+        folded = strip_french_plural(folded)
+    return str(stemmer_for_language(_LANGUAGE_NAMES[lang])(folded))
+
+
+_WORD = re.compile(TOKEN_PATTERN)
+
+
+def word_forms(text: str, limit: int) -> Iterator[tuple[str, int, int]]:
+    """``(folded form, start, end)`` of each word of ``text[:limit]``, and of each
+    part of a compound, the way the exact field indexes them; for highlighting
+    without running the whole analyzer chain."""
+    for match in _WORD.finditer(text, 0, limit):
+        start, end = match.span()
+        form = fold(match.group().lower())
+        if "'" in form:
+            form = _POSSESSIVE.sub("", _ELISION.sub("", form))
+        yield form, start, end
+        if "-" in form or "'" in form or "." in form or "‐" in form or "‑" in form:
+            for part in _INNER_SEPARATORS.split(form):
+                if part:
+                    yield part, start, end
 
 
 def _folded_stopwords(lang: str) -> frozenset[str]:
@@ -110,7 +143,7 @@ def _folded_stopwords(lang: str) -> frozenset[str]:
     return frozenset(fold(w) for w in words) | frozenset(words)
 
 
-def exact_analyzer() -> Composable:
+def _exact_chain() -> Composable:
     return (
         RegexTokenizer(TOKEN_PATTERN)
         | LowercaseFilter()
@@ -120,26 +153,85 @@ def exact_analyzer() -> Composable:
     )
 
 
+class SharedTokens(Tokenizer):
+    """The exact chain, run once per text and replayed for every field that uses it.
+
+    A clipping's title and text are each indexed in an exact and a stemmed
+    field; both start from the same tokens. The last text analysed is kept
+    (compared by identity, and held, so it cannot be another string at the
+    same address), which halves the tokenising of a document. There is one
+    instance per process: pickled into the index schema, it unpickles as
+    that instance.
+    """
+
+    def __init__(self) -> None:
+        self._chain = _exact_chain()
+        self._value: Any = None
+        self._mode: str = ""
+        self._tokens: list[tuple[str, int, int, int]] = []
+
+    def __reduce__(self) -> tuple[Any, tuple[()]]:
+        return (shared_tokens, ())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SharedTokens)
+
+    def __hash__(self) -> int:
+        return hash(SharedTokens)
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        if value is not self._value or mode != self._mode:
+            self._tokens = [
+                (t.text, t.pos, t.startchar, t.endchar)
+                for t in self._chain(value, positions=True, chars=True, mode=mode)
+            ]
+            self._value, self._mode = value, mode
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for text, pos, startchar, endchar in self._tokens:
+            token.text = text
+            token.stopped = False
+            token.boost = 1.0
+            if keeporiginal:
+                token.original = text
+            if positions:
+                token.pos = start_pos + pos
+            if chars:
+                token.startchar = start_char + startchar
+                token.endchar = start_char + endchar
+            yield token
+
+
+_SHARED: SharedTokens | None = None
+
+
+def shared_tokens() -> SharedTokens:
+    global _SHARED
+    if _SHARED is None:
+        _SHARED = SharedTokens()
+    return _SHARED
+
+
+def exact_analyzer() -> Composable:
+    return shared_tokens()
+
+
 def stemming_analyzer(lang: str) -> Composable:
     chain = exact_analyzer() | StopFilter(stoplist=_folded_stopwords(lang), minsize=2)
     if lang == "fr":
         chain = chain | FrenchPluralFilter()
     return chain | StemFilter(lang=_LANGUAGE_NAMES[lang], cachesize=100_000)
-
-
-class ApostropheFilter(Filter):
-    """Typographic apostrophes to ASCII, without other folding."""
-
-    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        for token in tokens:
-            if "’" in token.text:
-                token.text = token.text.replace("’", "'")
-            yield token
-
-
-def spelling_analyzer() -> Composable:
-    """Words as written (accents kept, elisions dropped): the vocabulary of suggestions."""
-    return RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | ApostropheFilter() | ElisionFilter()
 
 
 def tag_analyzer() -> Composable:

@@ -35,7 +35,7 @@ from clipper.pipeline import (
     prepare_all,
 )
 from clipper.snippets import Snippet, make_snippet
-from clipper.storage import Corpus
+from clipper.storage import Corpus, GroupWriter
 
 if TYPE_CHECKING:
     from clipper.check import CheckReport
@@ -324,20 +324,29 @@ class Archive:
             if on_outcome:
                 on_outcome(outcome)
         finder = NearDuplicateFinder()
-        context = reading(self.corpus) if report.dry_run else writing(self.corpus)
+        context = (
+            reading(self.corpus) if report.dry_run else writing(self.corpus, bulk=parallel)
+        )
         with context as index:
-            batch = _Batch(self.corpus, index, finder, dry_run=report.dry_run)
-            for item in prepare_all(sources, metadata or Metadata(), parallel=parallel, jobs=jobs):
-                if isinstance(item, Failed):
-                    outcome = AddOutcome(item.name, "failed", error=item.error)
-                else:
-                    try:
-                        outcome = batch.store(item)
-                    except ClipperError as exc:
-                        outcome = AddOutcome(item.name, "failed", error=exc.message)
-                report.outcomes.append(outcome)
-                if on_outcome:
-                    on_outcome(outcome)
+            # Large batches store in groups (two syncs a group); small ones
+            # make each clipping durable before reporting it.
+            batch = _Batch(self.corpus, index, finder, dry_run=report.dry_run, grouped=parallel)
+            try:
+                for item in prepare_all(
+                    sources, metadata or Metadata(), parallel=parallel, jobs=jobs
+                ):
+                    if isinstance(item, Failed):
+                        outcome = AddOutcome(item.name, "failed", error=item.error)
+                    else:
+                        try:
+                            outcome = batch.store(item)
+                        except ClipperError as exc:
+                            outcome = AddOutcome(item.name, "failed", error=exc.message)
+                    report.outcomes.append(outcome)
+                    if on_outcome:
+                        on_outcome(outcome)
+            finally:
+                batch.finish()
         self._reset_index()
         return report
 
@@ -409,9 +418,9 @@ class Archive:
             )
             terms = matched_terms(q, searcher.reader()) if query.strip() else {}
             facet_counts = count_facets(searcher, q, fq, list(facets)) if facets else {}
-            suggestion = (
-                suggest_query(searcher, query) if query.strip() and total < SUGGEST_BELOW else None
-            )
+            suggestion = None
+            if query.strip() and total < SUGGEST_BELOW:
+                suggestion = suggest_query(searcher, query, self._text_of)
         hits = []
         for raw_hit in raw_hits:
             try:
@@ -422,6 +431,10 @@ class Archive:
             copies = [c for c in map(self._read_or_none, raw_hit.copies) if c is not None]
             hits.append(Hit(clipping, raw_hit.score, make_snippet(clipping.text, spans), copies))
         return SearchResult(query, total, hits, offset, facet_counts, suggestion)
+
+    def _text_of(self, clipping_id: str) -> str:
+        clipping = self._read_or_none(clipping_id)
+        return f"{clipping.title}\n{clipping.text}" if clipping else ""
 
     def _read_or_none(self, clipping_id: str) -> Clipping | None:
         try:
@@ -687,19 +700,29 @@ class _Batch:
         finder: NearDuplicateFinder,
         *,
         dry_run: bool,
+        grouped: bool = False,
     ) -> None:
         self.corpus = corpus
         self.index = index
         self.finder = finder
         self.dry_run = dry_run
         self._planned: dict[str, Clipping] = {}  # dry run: what would have been stored
+        self.group = GroupWriter(corpus) if grouped else None
 
     def _stored(self, clipping_id: str) -> Clipping | None:
         if clipping_id in self._planned:
             return self._planned[clipping_id]
+        staged = self.group.staged(clipping_id) if self.group else None
+        if staged is not None:
+            return staged
         if self.corpus.exists(clipping_id):
             return self.corpus.read(clipping_id)
         return None
+
+    def finish(self) -> None:
+        """Make the staged clippings durable and visible (before the index commit)."""
+        if self.group:
+            self.group.flush()
 
     def store(self, item: Prepared) -> AddOutcome:
         existing = self._stored(item.clipping_id)
@@ -709,6 +732,9 @@ class _Batch:
         clipping = _new_clipping(item, near)
         if self.dry_run:
             self._planned[clipping.id] = clipping
+        elif self.group:
+            self.group.write(clipping, item.data)
+            self._writer.add(clipping, item.signature)
         else:
             self.corpus.write(clipping, item.data)
             self._writer.add(clipping, item.signature)
@@ -729,13 +755,14 @@ class _Batch:
         if not self.dry_run:
             if new_tags:
                 existing.tags = normalise_tags(existing.tags + new_tags)
-                self.corpus.update(existing)
+                if not (self.group and self.group.staged(existing.id)):
+                    self.corpus.update(existing)  # a staged one is written with its tags
             if new_tags or not self.index.contains(existing.id):
                 self._writer.add(existing)
         return AddOutcome(item.name, "duplicate", existing, new_tags=new_tags)
 
     def _near_duplicate(self, item: Prepared) -> tuple[Clipping, float] | None:
-        indexed = self.index.near_candidates(item.signature)
+        indexed = self.index.near_candidates(item.signature, self.corpus)
         match = self.finder.best_match(item.signature, indexed)
         if match is None:
             return None

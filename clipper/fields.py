@@ -10,21 +10,23 @@ from datetime import datetime
 from typing import Any
 
 from whoosh import query
-from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema, SpellField
+from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.qparser import QueryParserError
 
+from clipper import whooshfix
 from clipper.analysis import (
     STEMMED_LANGUAGES,
     exact_analyzer,
-    spelling_analyzer,
     stemming_analyzer,
     tag_analyzer,
 )
 from clipper.dates import parse_period, parse_range
 from clipper.errors import DateFormatError
 
+whooshfix.apply()
+
 # Bump when analysis or fields change: an index of another version is rebuilt.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 10
 
 TITLE_BOOST = 3.0
 CAPTION_BOOST = 0.5
@@ -134,11 +136,8 @@ def build_schema() -> Schema:
         "agency_key": ID(sortable=True),
         "year": ID(sortable=True),
         "tag_label": KEYWORD(commas=True),  # tags as written, for the tag facet
-        # Words as written (lower case, accents kept) for "did you mean".
-        "spell": SpellField(spelling_analyzer()),
         "group": ID(stored=True),
         "lsh": KEYWORD(),
-        "minhash": STORED(),
         # Hash of the metadata file when indexed: a differing hash means stale.
         "stamp": STORED(),
     }

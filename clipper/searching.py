@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,7 +29,7 @@ from whoosh.qparser import (
 from whoosh.qparser.plugins import FuzzyTermPlugin as _Fuzzy
 from whoosh.qparser.plugins import PhrasePlugin, SingleQuotePlugin, WildcardPlugin
 
-from clipper.analysis import STEMMED_LANGUAGES, exact_analyzer, stemming_analyzer
+from clipper.analysis import STEMMED_LANGUAGES, stem_word, word_forms
 from clipper.dates import parse_period
 from clipper.errors import QuerySyntaxError
 from clipper.fields import (
@@ -208,35 +208,49 @@ def run_search(
     counts groups.
     """
     wanted = None if collapse else offset + limit
-    results = searcher.search(q, filter=filter_q, limit=wanted, sortedby=_sort_facets(sort))
+    if sort == "relevance":
+        ranked, total = _by_relevance(searcher, q, filter_q, wanted)
+    else:
+        results = searcher.search(q, filter=filter_q, limit=wanted, sortedby=_sort_facets(sort))
+        ranked = [(hit["id"], 0.0, hit.get("group")) for hit in results]
+        total = len(results)
     if not collapse:
-        page = results[offset : offset + limit]
-        return len(results), [RawHit(hit["id"], _relevance(hit, sort)) for hit in page]
+        return total, [RawHit(i, score) for i, score, _ in ranked[offset : offset + limit]]
     groups: dict[str, RawHit] = {}
-    for hit in results:
-        group = hit.get("group") or hit["id"]
-        if group in groups:
-            groups[group].copies.append(hit["id"])
+    for clipping_id, score, group in ranked:
+        key = group or clipping_id
+        if key in groups:
+            groups[key].copies.append(clipping_id)
         else:
-            groups[group] = RawHit(hit["id"], _relevance(hit, sort))
+            groups[key] = RawHit(clipping_id, score)
     ordered = list(groups.values())
     return len(ordered), ordered[offset : offset + limit]
+
+
+# Extra hits fetched so that ties at the end of a page are broken by date too.
+_TIE_MARGIN = 10
+
+
+def _by_relevance(
+    searcher: Any, q: Any, filter_q: Any | None, wanted: int | None
+) -> tuple[list[tuple[str, float, str | None]], int]:
+    """Hits by score, ties newest first.
+
+    Whoosh's plain scored search is several times faster than sorting on a
+    score-and-date key, so ties are broken afterwards on the fetched hits.
+    """
+    limit = None if wanted is None else wanted + _TIE_MARGIN
+    results = searcher.search(q, filter=filter_q, limit=limit)
+    dates = searcher.reader().column_reader("sortdate", translate=False)
+    hits = [(hit["id"], float(hit.score or 0.0), hit.get("group"), hit.docnum) for hit in results]
+    hits.sort(key=lambda h: (-round(h[1], 9), -(dates[h[3]] or 0)))
+    return [(i, score, group) for i, score, group, _ in hits], len(results)
 
 
 SORTS = ("relevance", "date", "-date")
 
 
-def _relevance(hit: Any, sort: str) -> float:
-    """The BM25F score; sorted results carry their sort key instead (score first, negated)."""
-    if sort != "relevance":
-        return 0.0
-    key = hit.score
-    return float(-key[0]) if isinstance(key, tuple) else float(key or 0.0)
-
-
 def _sort_facets(sort: str) -> Any:
-    if sort == "relevance":
-        return [sorting.ScoreFacet(), sorting.FieldFacet("sortdate", reverse=True)]
     if sort == "date":
         return sorting.FieldFacet("sortdate")
     if sort == "-date":
@@ -346,7 +360,7 @@ def similar_to(
     for hit in results:
         if hit["id"] == clipping_id or (not include_copies and hit.get("group") == group):
             continue
-        hits.append(RawHit(hit["id"], _relevance(hit, "relevance")))
+        hits.append(RawHit(hit["id"], float(hit.score or 0.0)))
         if len(hits) == limit:
             break
     return hits
@@ -360,14 +374,15 @@ _QUERY_WORD = re.compile(r"(?<![\w:*?~])([^\W\d_][\w'’-]*)(?![\w:*?~])")
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
 
 
-def suggest_query(searcher: Any, text: str) -> str | None:
+def suggest_query(searcher: Any, text: str, text_of: Callable[[str], str]) -> str | None:
     """The query with unknown words replaced by the closest words of the corpus.
 
-    Suggestions come from the words as written (accents kept), so ``modles``
+    Candidates come from the folded words of the index; each is then shown as
+    written in a clipping that contains it (``text_of(id)``), so ``modles``
     becomes ``modèles``. ``None`` when every word is known or nothing is close.
     """
     reader = searcher.reader()
-    corrector = searcher.corrector("spell")
+    corrector = searcher.corrector("body")
     changed = False
 
     def replace(match: re.Match[str]) -> str:
@@ -378,14 +393,26 @@ def suggest_query(searcher: Any, text: str) -> str | None:
         folded = fold(word.lower())
         if any(reader.doc_frequency(field, folded) for field in ("title", "body")):
             return word
-        found = corrector.suggest(word.lower(), limit=1, maxdist=2)
-        if not found or fold(found[0]) == folded:
+        found = corrector.suggest(folded, limit=1, maxdist=2)
+        if not found:
             return word
         changed = True
-        return str(found[0])
+        return _as_written(searcher, str(found[0]), text_of)
 
     corrected = _QUERY_WORD.sub(replace, text)
     return corrected if changed else None
+
+
+_WORDS = re.compile(r"\w+(?:['’-]\w+)*")
+
+
+def _as_written(searcher: Any, folded: str, text_of: Callable[[str], str]) -> str:
+    """How a folded index word is written in a clipping that contains it."""
+    for hit in searcher.search(wq.Term("body", folded), limit=1):
+        for word in _WORDS.findall(text_of(hit["id"])):
+            if fold(word.lower()) == folded:
+                return word.lower()
+    return folded
 
 
 # -- highlighting ---------------------------------------------------------
@@ -421,32 +448,35 @@ def matched_terms(q: Any, reader: Any) -> dict[str, set[str]]:
 
 
 _EXACT_FIELDS = ("title", "body", "captions")
-_analyzers: dict[str, Any] = {}
-
-
-def _analyzer(name: str) -> Any:
-    if name not in _analyzers:
-        _analyzers[name] = exact_analyzer() if name == "exact" else stemming_analyzer(name)
-    return _analyzers[name]
+# Highlighting looks this far into a clipping: snippets come from the start of long texts.
+HIGHLIGHT_CHARS = 20_000
 
 
 def highlight_spans(text: str, lang: str | None, terms: dict[str, set[str]]) -> list[Span]:
-    """Character spans of ``text`` whose tokens match the query terms.
+    """Character spans of ``text`` whose words match the query terms.
 
-    Tokens matched through stemming or folding count: ``modele`` marks ``modèles``.
+    Words matched through stemming or folding count: ``modele`` marks
+    ``modèles``. Words are folded and, only when they could match a stem
+    (same first letters), stemmed: cheaper than the analyzer chains.
     """
-    spans: list[Span] = []
     exact_terms = set().union(*(terms.get(f, set()) for f in _EXACT_FIELDS))
-    plans: list[tuple[str, set[str]]] = [("exact", exact_terms)]
     languages = (lang,) if lang in STEMMED_LANGUAGES else STEMMED_LANGUAGES if lang is None else ()
-    for language in languages:
-        stems = terms.get(f"body_{language}", set()) | terms.get(f"title_{language}", set())
-        if stems:
-            plans.append((language, stems))
-    for analyzer_name, wanted in plans:
-        if not wanted:
-            continue
-        for token in _analyzer(analyzer_name)(text, chars=True, mode="index"):
-            if token.text in wanted:
-                spans.append(Span(token.startchar, token.endchar, token.text))
+    stems = {
+        language: terms.get(f"body_{language}", set()) | terms.get(f"title_{language}", set())
+        for language in languages
+    }
+    stems = {language: wanted for language, wanted in stems.items() if wanted}
+    if not exact_terms and not stems:
+        return []
+    prefixes = {stem[:3] for wanted in stems.values() for stem in wanted}
+    spans: list[Span] = []
+    for form, start, end in word_forms(text, HIGHLIGHT_CHARS):
+        if form in exact_terms:
+            spans.append(Span(start, end, form))
+        elif form[:3] in prefixes:
+            for language, wanted in stems.items():
+                stem = stem_word(language, form)
+                if stem in wanted:
+                    spans.append(Span(start, end, stem))
+                    break
     return spans

@@ -247,3 +247,60 @@ class Corpus:
             raise NotFoundError(f"no clipping with id {clipping.id}") from None
         except OSError as exc:
             raise CorpusError(f"cannot remove clipping {clipping.id}: {exc.strerror}") from exc
+
+
+class GroupWriter:
+    """Stores many new clippings with two file-system syncs per group, not four per clipping.
+
+    A bulk import spent a quarter of its time in fsync (about 3 ms each, four
+    a clipping). Here a group's files are written to temporary names, made
+    durable by one ``os.sync()``, renamed into place (originals first, then
+    metadata), and the renames made durable by a second sync. A crash at any
+    point leaves whole clippings or temporary debris (``clipper check
+    --repair`` removes it), never a visible half clipping.
+    """
+
+    def __init__(self, corpus: Corpus, group_size: int = 500) -> None:
+        self.corpus = corpus
+        self.group_size = group_size
+        self._staged: dict[str, tuple[Clipping, bytes]] = {}
+
+    def staged(self, clipping_id: str) -> Clipping | None:
+        entry = self._staged.get(clipping_id)
+        return entry[0] if entry else None
+
+    def write(self, clipping: Clipping, original: bytes) -> None:
+        self._staged[clipping.id] = (clipping, original)
+        if len(self._staged) >= self.group_size:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._staged:
+            return
+        renames: list[tuple[Path, Path]] = []
+        try:
+            for clipping, original in self._staged.values():
+                shard = self.corpus._shard(clipping.id)
+                shard.mkdir(parents=True, exist_ok=True)
+                renames.append(_write_temporary(shard / clipping.original, original))
+            metadata = [
+                _write_temporary(self.corpus.metadata_path(c.id), metadata_bytes(c))
+                for c, _ in self._staged.values()
+            ]
+            os.sync()
+            for tmp, target in renames + metadata:  # every original before any metadata
+                os.replace(tmp, target)
+            os.sync()
+        except OSError as exc:
+            for tmp, _ in renames:
+                tmp.unlink(missing_ok=True)
+            raise CorpusError(f"cannot write clippings: {exc.strerror or exc}") from exc
+        finally:
+            self._staged.clear()
+
+
+def _write_temporary(path: Path, data: bytes) -> tuple[Path, Path]:
+    tmp = path.with_name(f"{TMP_PREFIX}{path.name}-{os.getpid()}-{secrets.token_hex(4)}")
+    with open(tmp, "xb") as handle:
+        handle.write(data)
+    return tmp, path

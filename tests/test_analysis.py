@@ -77,3 +77,16 @@ def test_stop_words_are_dropped_from_stemmed_fields_only():
     assert analyze(stemming_analyzer("fr"), "les modèles de la mer") == ["model", "mer"]
     exact = analyze(exact_analyzer(), "les modèles de la mer")
     assert exact == ["les", "modeles", "de", "la", "mer"]
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_highlighting_stems_words_like_the_index_does(lang):
+    from clipper.analysis import stem_word, word_forms
+
+    text = (
+        "Les modèles génératifs des rédactions, les vélos et les lois ; "
+        "hospitals running models, l'intelligence d'OpenAI, GPT-4o, Renault-Nissan."
+    )
+    chain = analyze(stemming_analyzer(lang), text)
+    forms = [stem_word(lang, form) for form, _, _ in word_forms(text, len(text))]
+    assert set(chain) <= set(forms)
