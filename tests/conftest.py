@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +14,15 @@ from click.testing import CliRunner
 from clipper.archive import Archive
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# clipper caches the decompressed language model in the user cache directory;
+# tests (and the processes they start) use a scratch one, removed at the end.
+_CACHE = tempfile.mkdtemp(prefix="clipper-test-cache-")
+os.environ["CLIPPER_CACHE_DIR"] = _CACHE
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    shutil.rmtree(_CACHE, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

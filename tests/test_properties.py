@@ -70,3 +70,19 @@ def test_arbitrary_bytes_are_stored_exactly_or_refused_cleanly(tmp_path_factory,
             assert not any(archive.corpus.clippings_dir.rglob("*.*"))
     finally:
         archive.close()
+
+
+def test_language_model_cache_is_used_and_survives_damage(tmp_path, monkeypatch):
+    from clipper import language
+
+    monkeypatch.setenv("CLIPPER_CACHE_DIR", str(tmp_path))
+    language._identifier.cache_clear()
+    try:
+        assert language.detect_language("Les départs sont annulés ce matin à Lyon") == "fr"
+        cached = list(tmp_path.glob("py3langid-*-model.npz"))
+        assert len(cached) == 1
+        cached[0].write_bytes(b"damaged")  # a broken cache falls back to the bundled model
+        language._identifier.cache_clear()
+        assert language.detect_language("The central bank held rates steady today") == "en"
+    finally:
+        language._identifier.cache_clear()
