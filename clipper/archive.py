@@ -627,6 +627,13 @@ class Archive:
         self._reset_index()
         return rebuild(self.corpus, progress)
 
+    def optimize(self) -> tuple[int, int]:
+        """Merge the index segments into one; returns the counts before and after."""
+        from clipper.indexing import optimize
+
+        self._reset_index()
+        return optimize(self.corpus)
+
     def _reset_index(self) -> None:
         self.close()
 

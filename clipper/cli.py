@@ -772,6 +772,14 @@ def reindex(ctx: click.Context) -> None:
 
 
 @cli.command()
+@click.pass_context
+def optimize(ctx: click.Context) -> None:
+    """Merge the search index into one segment (after many single adds)."""
+    before, after = _archive(ctx).optimize()
+    _err(f"index segments: {before} -> {after}")
+
+
+@cli.command()
 @click.option("--repair", is_flag=True, help="Re-index what differs and remove debris.")
 @click.option("--json", "as_json", is_flag=True, help="Output JSON.")
 @click.pass_context

@@ -318,6 +318,27 @@ def reading(corpus: Corpus) -> Iterator[IndexLookup]:
         ix.close()
 
 
+def optimize(corpus: Corpus) -> tuple[int, int]:
+    """Merge the index into one segment; returns the segment counts before and after.
+
+    Single adds leave small segments that Whoosh's merge policy only partly
+    merges; each costs every search a little.
+    """
+    with corpus_lock(corpus.root):
+        ix = open_index(corpus)
+        try:
+            before = len(ix._segments())
+            writer = _open_writer(ix, corpus)
+            writer.commit(optimize=True)
+        finally:
+            ix.close()
+        ix = whoosh_index.open_dir(str(corpus.index_dir))
+        try:
+            return before, len(ix._segments())
+        finally:
+            ix.close()
+
+
 def rebuild(corpus: Corpus, progress: ProgressCallback | None = None) -> int:
     """Rebuild the index from the corpus files alone; returns the number indexed."""
     with corpus_lock(corpus.root):

@@ -435,3 +435,15 @@ def test_import_keeps_foreign_ids_and_added_as_metadata(runner, tmp_path):
     shown = json.loads(invoke(runner, "show", clipping_id, "--json").stdout)
     assert shown["extra"] == {"id": "orangesum-2", "added": "hier"}
     assert len(clipping_id) == 16 and shown["added"] != "hier"
+
+
+def test_optimize_merges_segments(runner, tmp_path):
+    for n in range(4):
+        note = tmp_path / f"n{n}.txt"
+        note.write_text(f"Note {n}\n\nUn texte court numéro {n} sur les ports.\n")
+        invoke(runner, "add", str(note))
+    result = invoke(runner, "optimize")
+    assert result.exit_code == 0
+    before, after = result.stderr.strip().removeprefix("index segments: ").split(" -> ")
+    assert int(before) > 1 and after == "1"
+    assert invoke(runner, "search", "ports", "--format", "ids").stdout.count("\n") == 4
