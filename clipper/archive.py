@@ -499,11 +499,11 @@ class Archive:
         self, query: str = "", filters: Filters | None = None, *, sort: str = "-date"
     ) -> list[Clipping]:
         """Every clipping matching a query and filters (for exports)."""
-        from clipper.searching import run_search
+        from clipper.searching import count_matches, run_search
 
         ix, q, fq = self._query_and_filter(query, filters)
         with ix.searcher() as searcher:
-            total = len(searcher.search(q, filter=fq, limit=1))
+            total = count_matches(searcher, q, fq)
             _, raw_hits = run_search(searcher, q, fq, max(total, 1), 0, sort=sort)
         return [c for c in map(self._read_or_none, (h.id for h in raw_hits)) if c is not None]
 

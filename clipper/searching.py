@@ -231,6 +231,11 @@ def run_search(
 _TIE_MARGIN = 10
 
 
+def count_matches(searcher: Any, q: Any, filter_q: Any | None) -> int:
+    """How many documents match ``q`` and the filter."""
+    return len(searcher.search(q, filter=filter_q, limit=1, optimize=filter_q is None))
+
+
 def _by_relevance(
     searcher: Any, q: Any, filter_q: Any | None, wanted: int | None
 ) -> tuple[list[tuple[str, float, str | None]], int]:
@@ -240,7 +245,9 @@ def _by_relevance(
     score-and-date key, so ties are broken afterwards on the fetched hits.
     """
     limit = None if wanted is None else wanted + _TIE_MARGIN
-    results = searcher.search(q, filter=filter_q, limit=limit)
+    # Whoosh's optimised top-k collector counts matches without the filter:
+    # with a filter, every match is collected so that the total is right.
+    results = searcher.search(q, filter=filter_q, limit=limit, optimize=filter_q is None)
     dates = searcher.reader().column_reader("sortdate", translate=False)
     hits = [(hit["id"], float(hit.score or 0.0), hit.get("group"), hit.docnum) for hit in results]
     hits.sort(key=lambda h: (-round(h[1], 9), -(dates[h[3]] or 0)))
