@@ -188,3 +188,6 @@ def test_filtered_totals_count_only_what_the_filter_keeps(archive):
     assert result.total == 3
     assert len(archive.matching("tramway", Filters(source="AFP"))) == 3
     assert archive.search("tramway", limit=1).total == 25
+    # A filter keeping nothing made Whoosh count the unfiltered matches.
+    assert archive.search("tramway", Filters(lang="en"), limit=1).total == 0
+    assert archive.search("tramway", Filters(since="2030"), limit=1).total == 0
