@@ -772,6 +772,24 @@ def reindex(ctx: click.Context) -> None:
 
 
 @cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in a browser.")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, open_browser: bool) -> None:
+    """A local web page to search, read and add clippings (docs/web.md)."""
+    try:
+        from clipper.web.app import serve as serve_web
+    except ImportError as exc:
+        raise click.ClickException(
+            "the web page needs Flask: pip install 'clipper[web]'"
+        ) from exc
+    from clipper.archive import locate_corpus
+
+    serve_web(locate_corpus(ctx.obj["corpus"]), host, port, open_browser)
+
+
+@cli.command()
 @click.pass_context
 def optimize(ctx: click.Context) -> None:
     """Merge the search index into one segment (after many single adds)."""
