@@ -677,24 +677,13 @@ class Archive:
         }
 
 
-# What a saved search may restrict besides its query.
-WATCH_FILTERS = ("source", "lang", "tag", "agency", "since", "until")
-
-
 def _filters_from(values: dict[str, str]) -> Filters:
     from clipper.searching import Filters
 
-    unknown = set(values) - set(WATCH_FILTERS)
+    unknown = set(values) - set(Filters.NAMES)
     if unknown:
         raise UsageError(f"unknown filter {sorted(unknown)[0]!r} in a saved search")
-    return Filters(
-        source=values.get("source"),
-        lang=values.get("lang"),
-        tag=values.get("tag"),
-        agency=values.get("agency"),
-        since=values.get("since"),
-        until=values.get("until"),
-    )
+    return Filters.from_mapping(values)
 
 
 class _Batch:

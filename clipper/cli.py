@@ -532,19 +532,7 @@ def watch() -> None:
 @click.pass_context
 def watch_add(ctx: click.Context, name: str, query: str, filters: Filters) -> None:
     """Save QUERY (with filters) under NAME."""
-    values = {
-        key: value
-        for key, value in (
-            ("source", filters.source),
-            ("lang", filters.lang),
-            ("tag", filters.tag),
-            ("agency", filters.agency),
-            ("since", filters.since),
-            ("until", filters.until),
-        )
-        if value
-    }
-    saved = _archive(ctx).add_watch(name, query, values)
+    saved = _archive(ctx).add_watch(name, query, filters.to_mapping())
     click.echo(f"saved search {saved.name!r}: {saved.query}")
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from whoosh import query as wq
 from whoosh import sorting
@@ -59,6 +59,25 @@ class Filters:
     until: str | None = None
     agency: str | None = None
     added_after: datetime | None = None  # for saved searches: only what is new
+
+    # The filters a person sets (by option, saved search or web form).
+    NAMES: ClassVar[tuple[str, ...]] = ("source", "lang", "tag", "agency", "since", "until")
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, str | None]) -> Filters:
+        """Filters from ``{"source": ..., "since": ...}``; other keys are ignored."""
+        return cls(
+            source=values.get("source") or None,
+            lang=values.get("lang") or None,
+            tag=values.get("tag") or None,
+            agency=values.get("agency") or None,
+            since=values.get("since") or None,
+            until=values.get("until") or None,
+        )
+
+    def to_mapping(self) -> dict[str, str]:
+        """The filters that are set, as ``{name: value}``."""
+        return {name: value for name in self.NAMES if (value := getattr(self, name))}
 
 
 class _FieldExpansionPlugin(Plugin):

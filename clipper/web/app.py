@@ -390,14 +390,7 @@ def _chips(params: SearchParams, endpoint: str) -> list[Chip]:
 
 def _filters(values: Mapping[str, str]) -> Filters:
     """The core's filters from ``source``, ``lang``, ``agency``, ``tag``, ``since``, ``until``."""
-    return Filters(
-        source=values.get("source"),
-        lang=values.get("lang"),
-        agency=values.get("agency"),
-        tag=values.get("tag"),
-        since=values.get("since"),
-        until=values.get("until"),
-    )
+    return Filters.from_mapping(values)
 
 
 def _link(endpoint: str, args: Mapping[str, str]) -> str:
