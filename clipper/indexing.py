@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh import index as whoosh_index
 from whoosh import query
@@ -25,7 +25,6 @@ from clipper.analysis import STEMMED_LANGUAGES
 from clipper.dates import document_datetime
 from clipper.errors import ClipperError, CorpusError, IndexBusyError
 from clipper.fields import SCHEMA_VERSION, build_schema
-from clipper.fingerprint import Signature, bands, signature
 from clipper.locking import (
     clear_pending,
     corpus_lock,
@@ -37,6 +36,9 @@ from clipper.locking import (
 from clipper.model import Clipping
 from clipper.storage import Corpus, metadata_stamp, write_atomic
 from clipper.textutil import one_line
+
+if TYPE_CHECKING:
+    from clipper.fingerprint import Signature
 
 VERSION_FILE = "clipper-index.json"
 LOCK_TIMEOUT_SECONDS = 30.0
@@ -85,6 +87,9 @@ def open_index(corpus: Corpus, progress: ProgressCallback | None = None) -> Any:
 
 def document_for(clipping: Clipping, sig: Signature | None = None) -> dict[str, Any]:
     """The Whoosh document for one clipping (``sig``: its fingerprint, if known)."""
+    # Imported here: numpy costs a fresh `clipper search` 90 ms it does not need.
+    from clipper.fingerprint import bands, signature
+
     if sig is None:
         sig = signature(fingerprint_text(clipping))
     doc: dict[str, Any] = {
@@ -166,6 +171,8 @@ class IndexLookup:
         Signatures are recomputed from the corpus (about 1 ms each) rather than
         stored: candidates are rare, and the index stays small.
         """
+        from clipper.fingerprint import bands, signature
+
         q = query.Or([query.Term("lsh", token) for token in bands(sig)])
         found = []
         for hit in self._searcher.search(q, limit=NEAR_CANDIDATES):
