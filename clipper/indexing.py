@@ -152,8 +152,9 @@ def fingerprint_text(clipping: Clipping) -> str:
     return f"{clipping.title}\n{clipping.text}"
 
 
-# How many band-sharing documents to confirm by signature per new clipping.
-NEAR_CANDIDATES = 20
+# How many band-sharing documents (those sharing the most bands first) to confirm
+# by signature per new clipping: each costs a metadata read and a MinHash.
+NEAR_CANDIDATES = 5
 
 
 class IndexLookup:

@@ -29,12 +29,24 @@ _FOLD_SPECIAL = str.maketrans(
 )
 
 
-@lru_cache(maxsize=200_000)
 def fold(text: str) -> str:
-    """Remove accents and expand ligatures: ``Œuvre générée`` -> ``OEuvre generee``.
+    """Remove accents and expand ligatures: ``Œuvre générée`` -> ``OEuvre generee``."""
+    if len(text) <= _CACHED_LENGTH:
+        return _fold_word(text)
+    return _fold(text)
 
-    Cached: analysis calls it once per token and vocabularies are small.
-    """
+
+# Words are folded through a cache (analysis folds every token; vocabularies
+# are small); whole texts are not, or the cache would keep every article.
+_CACHED_LENGTH = 64
+
+
+@lru_cache(maxsize=200_000)
+def _fold_word(text: str) -> str:
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
     text = text.translate(_FOLD_SPECIAL)
     if text.isascii():
         return text
