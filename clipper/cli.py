@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from clipper.searching import Filters
 
 QUERY_GUIDE = "Query guide: docs/query.md in the clipper repository."
+# Kept here, not imported from clipper.export: --help must not load the core.
+EXPORT_FORMATS = ("jsonl", "csv", "md", "opensearch")
 
 
 class ClipperCommandError(click.ClickException):
@@ -599,7 +601,7 @@ def watch_run(ctx: click.Context, name: str | None, fmt: str) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["jsonl", "csv", "md", "opensearch"]),
+    type=click.Choice(EXPORT_FORMATS),
     default="jsonl",
     show_default=True,
     help="jsonl (re-importable), csv, md (press review) or opensearch (bulk NDJSON).",

@@ -13,7 +13,6 @@ from typing import Any
 from clipper.model import Clipping
 from clipper.textutil import one_line
 
-FORMATS = ("jsonl", "csv", "md", "opensearch")
 _SAFE_URL = re.compile(r"^https?://[^\s<>]+$")
 GROUPINGS = ("day", "source")
 # Everything `clipper import` reads back into the same clipping.

@@ -98,9 +98,6 @@ class NearDuplicateFinder:
         for token in bands(sig):
             self._by_band.setdefault(token, []).append(clipping_id)
 
-    def forget(self, clipping_id: str) -> None:
-        self._signatures.pop(clipping_id, None)
-
     def best_match(
         self, sig: Signature, indexed: Sequence[tuple[str, Signature]] = ()
     ) -> tuple[str, float] | None:

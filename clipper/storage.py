@@ -35,7 +35,6 @@ INDEX_DIR = ".index"
 TMP_PREFIX = ".tmp-"
 _SHARD = 3
 _HEX = re.compile(r"^[0-9a-f]+$")
-_SAFE_EXTENSION = re.compile(r"^\.[a-z0-9]{1,8}$")
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -75,14 +74,6 @@ def metadata_stamp(clipping: Clipping) -> str:
 def _is_metadata_name(name: str) -> bool:
     """``<16 hex digits>.json``: originals, temporary files and debris never match."""
     return len(name) == ID_LENGTH + 5 and name.endswith(".json") and bool(_HEX.match(name[:-5]))
-
-
-def original_extension(name: str | None, default: str = ".txt") -> str:
-    """A safe extension for the stored original, from the name it was added as."""
-    if not name:
-        return default
-    suffix = Path(name).suffix.lower()
-    return suffix if _SAFE_EXTENSION.match(suffix) else default
 
 
 class Corpus:

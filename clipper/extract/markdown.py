@@ -15,8 +15,6 @@ _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _LINK = re.compile(r"\[(?P<text>[^\]]+)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"(\*\*|__)(?P<text>\S(?:.*?\S)?)\1")
 
-# Front-matter keys that map to clipping fields; anything else is kept as extra.
-FRONT_MATTER_KEYS = ("title", "source", "agency", "author", "date", "url", "lang", "tags", "note")
 
 
 def split_front_matter(text: str, name: str) -> tuple[dict[str, Any], str]:
