@@ -15,7 +15,7 @@ import gzip
 import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -87,6 +87,14 @@ class AddOutcome:
 
 @dataclass
 class AddReport:
+    """The outcome of each input of an add or import.
+
+    In large batches (those prepared in worker processes), the clippings in
+    the outcomes are summaries without their text and captions, so that
+    importing a whole corpus does not hold it in memory; read a whole
+    clipping with :meth:`Archive.get`.
+    """
+
     outcomes: list[AddOutcome] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # unsupported files met in directories
     dry_run: bool = False
@@ -342,9 +350,11 @@ class Archive:
                             outcome = batch.store(item)
                         except ClipperError as exc:
                             outcome = AddOutcome(item.name, "failed", error=exc.message)
-                    report.outcomes.append(outcome)
                     if on_outcome:
                         on_outcome(outcome)
+                    if parallel:  # a large batch keeps a summary of each clipping
+                        _summarise(outcome)
+                    report.outcomes.append(outcome)
             finally:
                 batch.finish()
         self._reset_index()
@@ -684,6 +694,17 @@ def _filters_from(values: dict[str, str]) -> Filters:
     if unknown:
         raise UsageError(f"unknown filter {sorted(unknown)[0]!r} in a saved search")
     return Filters.from_mapping(values)
+
+
+def _summarise(outcome: AddOutcome) -> None:
+    """Drop the bulky parts of the clippings an outcome holds (text, captions...)."""
+    for name in ("clipping", "near"):
+        clipping = getattr(outcome, name)
+        if clipping is not None:
+            light = replace(
+                clipping, text="", captions=[], credits=[], subheadings=[], sidebar=[], extra={}
+            )
+            setattr(outcome, name, light)
 
 
 class _Batch:

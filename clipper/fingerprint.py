@@ -81,32 +81,47 @@ def bands(sig: Signature) -> list[str]:
     return [f"{i}_{zlib.crc32(row.tobytes()):08x}" for i, row in enumerate(rows)]
 
 
+def _band_keys(sig: Signature) -> list[int]:
+    """The bands as integers (band number in the high bits), for in-memory lookups."""
+    rows = sig.astype(np.uint32).reshape(BANDS, ROWS)
+    return [(i << 32) | zlib.crc32(row.tobytes()) for i, row in enumerate(rows)]
+
+
 class NearDuplicateFinder:
     """Candidates by band, confirmed by estimated similarity.
 
-    Holds the signatures of one batch in memory; signatures already in the
-    index are looked up through ``lookup`` (band tokens -> [(id, signature)]).
+    Holds the signatures of one batch (those already committed to the index
+    are passed to :meth:`best_match`). Kept compact, since a batch can be a
+    whole corpus: signatures as 480 bytes, bands as integers, and a band
+    shared by a single clipping maps to its id rather than to a list.
     """
 
     def __init__(self, threshold: float = NEAR_DUPLICATE_THRESHOLD) -> None:
         self.threshold = threshold
-        self._by_band: dict[str, list[str]] = {}
-        self._signatures: dict[str, Signature] = {}
+        self._by_band: dict[int, str | list[str]] = {}
+        self._signatures: dict[str, bytes] = {}
 
     def remember(self, clipping_id: str, sig: Signature) -> None:
-        self._signatures[clipping_id] = sig
-        for token in bands(sig):
-            self._by_band.setdefault(token, []).append(clipping_id)
+        self._signatures[clipping_id] = sig.astype(np.uint32).tobytes()
+        for key in _band_keys(sig):
+            known = self._by_band.get(key)
+            if known is None:
+                self._by_band[key] = clipping_id
+            elif isinstance(known, str):
+                self._by_band[key] = [known, clipping_id]
+            else:
+                known.append(clipping_id)
 
     def best_match(
         self, sig: Signature, indexed: Sequence[tuple[str, Signature]] = ()
     ) -> tuple[str, float] | None:
         """The most similar known clipping at or above the threshold, if any."""
         candidates: dict[str, Signature] = dict(indexed)
-        for token in bands(sig):
-            for clipping_id in self._by_band.get(token, ()):
-                if clipping_id in self._signatures:
-                    candidates[clipping_id] = self._signatures[clipping_id]
+        for key in _band_keys(sig):
+            known = self._by_band.get(key, ())
+            for clipping_id in [known] if isinstance(known, str) else known:
+                stored = np.frombuffer(self._signatures[clipping_id], dtype=np.uint32)
+                candidates[clipping_id] = stored.astype(np.uint64)
         best: tuple[str, float] | None = None
         for clipping_id, other in candidates.items():
             score = similarity(sig, other)

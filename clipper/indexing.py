@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 VERSION_FILE = "clipper-index.json"
 LOCK_TIMEOUT_SECONDS = 30.0
-WRITER_LIMIT_MB = 128
+WRITER_LIMIT_MB = 64  # per analysing process: several run at once in bulk
 
 ProgressCallback = Callable[[int], None]
 
