@@ -190,6 +190,7 @@ class Archive:
     def __init__(self, corpus: Corpus) -> None:
         self.corpus = corpus
         self._index: Any = None
+        self._searcher: Any = None
 
     @classmethod
     def open(cls, root: str | os.PathLike[str]) -> Archive:
@@ -204,9 +205,36 @@ class Archive:
         return self.corpus.root
 
     def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
         if self._index is not None:
             self._index.close()
             self._index = None
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        # An archive dropped without close() still releases its open index files.
+        if getattr(self, "_searcher", None) is not None:
+            self.close()
+
+    @contextmanager
+    def _searching(self, ix: Any) -> Iterator[Any]:
+        """A searcher kept between calls, renewed when another commit made it stale.
+
+        Opening one reads every segment's term and column files; a process that
+        searches often (the web page, a script) pays it once per index change.
+        """
+        if self._searcher is None or not self._searcher.up_to_date():
+            if self._searcher is not None:
+                self._searcher.close()
+            self._searcher = ix.searcher()
+        yield self._searcher
 
     # -- adding --------------------------------------------------------
 
@@ -416,7 +444,7 @@ class Archive:
         ix = self._open_index(progress)
         q = parse_query(make_parser(ix.schema), query) if query.strip() else wq.Every()
         fq = filter_query(ix.schema, filters or Filters())
-        with ix.searcher() as searcher:
+        with self._searching(ix) as searcher:
             total, raw_hits = run_search(
                 searcher,
                 q,
@@ -477,7 +505,7 @@ class Archive:
         from clipper.searching import timeline
 
         ix, q, fq = self._query_and_filter(query, filters)
-        with ix.searcher() as searcher:
+        with self._searching(ix) as searcher:
             return timeline(searcher, q, fq, by)
 
     def similar(
@@ -488,7 +516,7 @@ class Archive:
 
         clipping = self.get(clipping_id)
         ix = self._open_index()
-        with ix.searcher() as searcher:
+        with self._searching(ix) as searcher:
             raw_hits = similar_to(
                 searcher,
                 clipping.id,
@@ -512,7 +540,7 @@ class Archive:
         from clipper.searching import count_matches, run_search
 
         ix, q, fq = self._query_and_filter(query, filters)
-        with ix.searcher() as searcher:
+        with self._searching(ix) as searcher:
             total = count_matches(searcher, q, fq)
             _, raw_hits = run_search(searcher, q, fq, max(total, 1), 0, sort=sort)
         return [c for c in map(self._read_or_none, (h.id for h in raw_hits)) if c is not None]
@@ -588,7 +616,7 @@ class Archive:
             ix, q, fq = self._query_and_filter(watch.query, _filters_from(watch.filters))
             only_new = wq.Or([wq.Term("id", i) for i in wanted])
             fq = wq.And([fq, only_new]) if fq is not None else only_new
-            with ix.searcher() as searcher:
+            with self._searching(ix) as searcher:
                 found = [hit["id"] for hit in searcher.search(q, filter=fq, limit=None)]
             if found:
                 matches[watch.name] = sorted(found, key=clipping_ids.index)

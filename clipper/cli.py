@@ -90,7 +90,9 @@ def _archive(ctx: click.Context, *, create: bool = False) -> Archive:
     from clipper.archive import Archive, locate_corpus
 
     root = locate_corpus(ctx.obj["corpus"])
-    return Archive.open_or_create(root) if create else Archive.open(root)
+    archive = Archive.open_or_create(root) if create else Archive.open(root)
+    ctx.call_on_close(archive.close)
+    return archive
 
 
 def _err(message: str) -> None:
