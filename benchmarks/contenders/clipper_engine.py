@@ -1,0 +1,63 @@
+"""Contender 1: clipper through its library API (``clipper.archive.Archive``).
+
+Which ``clipper`` is imported is up to ``PYTHONPATH`` (``benchmarks/run.py`` points it
+at a frozen snapshot of a commit). Its fresh-process search is the real CLI,
+``python -m clipper --corpus DIR search QUERY``, so there is no script here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def describe() -> dict[str, Any]:
+    import clipper
+
+    return {"module": str(Path(clipper.__file__).resolve().parent)}
+
+
+def ingest(jsonl: Path, target: Path) -> dict[str, Any]:
+    from clipper.archive import Archive
+
+    archive = Archive.open_or_create(target)
+    try:
+        report = archive.import_jsonl(jsonl)
+    finally:
+        archive.close()
+    return {
+        "documents": len(report.outcomes),
+        "added": len(report.added),
+        "duplicates": len(report.duplicates),
+        "near_duplicates": len(report.near_duplicates),
+        "failed": len(report.failed),
+        "failures": [o.error for o in report.failed[:5]],
+    }
+
+
+class Searcher:
+    """One ``Archive``: clipper keeps its index open between searches."""
+
+    def __init__(self, target: Path) -> None:
+        from clipper.archive import Archive
+
+        self.archive = Archive.open(target)
+
+    def search(self, query: str, limit: int = 10) -> tuple[int, list[tuple[str, str]]]:
+        result = self.archive.search(query, limit=limit)
+        return result.total, [(h.clipping.title, h.snippet.text) for h in result.hits]
+
+    def count(self, query: str) -> int:
+        return self.archive.search(query, limit=1).total
+
+    def add_text(self, name: str, data: bytes) -> str:
+        return self.archive.add_bytes(data, name=name).status
+
+    def segments(self) -> int | None:
+        try:
+            return len(self.archive._open_index()._segments())
+        except Exception:  # private API: best effort
+            return None
+
+    def close(self) -> None:
+        self.archive.close()

@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Contender 3: SQLite FTS5 from the standard library, written the obvious way.
+
+One table ``docs(title, body)`` with ``unicode61 remove_diacritics 2``, every
+article inserted by one ``executemany`` in one transaction; a search is a
+``MATCH`` with each query word quoted, the top 10 ordered by ``bm25`` with a
+``snippet()`` of the body.
+
+As a script, the minimal fresh-process search: ``python fts5.py DB QUERY``.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any
+
+CREATE = (
+    "CREATE VIRTUAL TABLE docs USING fts5(title, body, tokenize='unicode61 remove_diacritics 2')"
+)
+SEARCH = (
+    "SELECT title, snippet(docs, 1, '[', ']', '…', 24) FROM docs "
+    "WHERE docs MATCH ? ORDER BY bm25(docs) LIMIT ?"
+)
+COUNT = "SELECT count(*) FROM docs WHERE docs MATCH ?"
+_PARTS = re.compile(r'"([^"]*)"|(\S+)')
+
+
+def to_match(query: str) -> str:
+    """A user query as an FTS5 expression: ``"a b"`` stays a phrase, other words are quoted.
+
+    Quoting every word makes FTS5 read ``AND``, ``NEAR``, ``-`` or ``*`` as text, never
+    as syntax; quoted strings are ANDed, like the other contenders' default.
+    """
+    terms = []
+    for phrase, word in _PARTS.findall(query):
+        text = (phrase or word).strip()
+        if text:
+            terms.append('"' + text.replace('"', '""') + '"')
+    return " ".join(terms)
+
+
+def ingest(jsonl: Path, target: Path) -> dict[str, Any]:
+    from contenders.common import read_articles
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(target)
+    try:
+        db.execute(CREATE)
+        with db:  # one transaction
+            db.executemany(
+                "INSERT INTO docs(title, body) VALUES (?, ?)",
+                ((title, text) for _id, title, text in read_articles(jsonl)),
+            )
+        count = db.execute("SELECT count(*) FROM docs").fetchone()[0]
+    finally:
+        db.close()
+    return {"documents": count}
+
+
+class Searcher:
+    """One connection reused for every query."""
+
+    def __init__(self, target: Path) -> None:
+        self.db = sqlite3.connect(target)
+
+    def search(self, query: str, limit: int = 10) -> tuple[int, list[tuple[str, str]]]:
+        rows = self.db.execute(SEARCH, (to_match(query), limit)).fetchall()
+        return -1, [(title, snippet) for title, snippet in rows]  # no total: FTS5 needs a COUNT
+
+    def count(self, query: str) -> int:
+        return int(self.db.execute(COUNT, (to_match(query),)).fetchone()[0])
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print("usage: fts5.py DB QUERY", file=sys.stderr)
+        return 2
+    db = sqlite3.connect(argv[0])
+    rows = db.execute(SEARCH, (to_match(argv[1]), 10)).fetchall()
+    for title, snippet in rows:
+        print(title)
+        print("   ", snippet)
+    db.close()
+    return 0 if rows else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
