@@ -429,7 +429,6 @@ class Archive:
         from clipper.searching import (
             SUGGEST_BELOW,
             Filters,
-            count_facets,
             filter_query,
             highlight_spans,
             make_parser,
@@ -445,7 +444,7 @@ class Archive:
         q = parse_query(make_parser(ix.schema), query) if query.strip() else wq.Every()
         fq = filter_query(ix.schema, filters or Filters())
         with self._searching(ix) as searcher:
-            total, raw_hits = run_search(
+            total, raw_hits, facet_counts = run_search(
                 searcher,
                 q,
                 fq,
@@ -453,9 +452,9 @@ class Archive:
                 offset,
                 sort=sort if query.strip() else "-date",
                 collapse=collapse,
+                facets=list(facets),
             )
             terms = matched_terms(q, searcher.reader()) if query.strip() else {}
-            facet_counts = count_facets(searcher, q, fq, list(facets)) if facets else {}
             suggestion = None
             if query.strip() and total < SUGGEST_BELOW:
                 suggestion = suggest_query(searcher, query, self._text_of)
@@ -542,7 +541,7 @@ class Archive:
         ix, q, fq = self._query_and_filter(query, filters)
         with self._searching(ix) as searcher:
             total = count_matches(searcher, q, fq)
-            _, raw_hits = run_search(searcher, q, fq, max(total, 1), 0, sort=sort)
+            _, raw_hits, _ = run_search(searcher, q, fq, max(total, 1), 0, sort=sort)
         return [c for c in map(self._read_or_none, (h.id for h in raw_hits)) if c is not None]
 
     # -- saved searches --------------------------------------------------
