@@ -166,6 +166,28 @@ def filter_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def paging_options(*, limit: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--limit`` (with the command's default) and ``--offset``."""
+
+    def decorator(f: Callable[..., Any]) -> Callable[..., Any]:
+        f = click.option(
+            "--offset",
+            type=click.IntRange(min=0),
+            default=0,
+            show_default=True,
+            help="Skip this many first (for paging).",
+        )(f)
+        return click.option(
+            "--limit",
+            type=click.IntRange(min=1),
+            default=limit,
+            show_default=True,
+            help="How many to show.",
+        )(f)
+
+    return decorator
+
+
 def metadata_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """Options that override what extraction finds."""
 
@@ -390,20 +412,7 @@ def import_(
 @cli.command(epilog=QUERY_GUIDE)
 @click.argument("query")
 @filter_options
-@click.option(
-    "--limit",
-    type=click.IntRange(min=1),
-    default=10,
-    show_default=True,
-    help="How many hits to show.",
-)
-@click.option(
-    "--offset",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="Skip this many hits first (for paging).",
-)
+@paging_options(limit=10)
 @click.option(
     "--sort",
     type=click.Choice(["relevance", "date", "-date"]),
@@ -681,8 +690,7 @@ def export(
 
 @cli.command(name="list")
 @filter_options
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
-@click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True)
+@paging_options(limit=20)
 @output_options("text", "json", "jsonl", "csv", "ids")
 @click.pass_context
 def list_(ctx: click.Context, filters: Filters, limit: int, offset: int, fmt: str) -> None:
