@@ -48,15 +48,26 @@ ProgressCallback = Callable[[int], None]
 
 
 def index_state(corpus: Corpus) -> str:
-    """``"ok"``, ``"missing"`` or ``"stale"`` (built by another schema version)."""
+    """``"ok"``, ``"missing"`` or ``"stale"`` (another schema version, or unreadable).
+
+    The version file is read first: an index built by another version may
+    pickle analysis classes this version no longer has, so Whoosh must not
+    open it just to be told it is outdated.
+    """
     version_path = corpus.index_dir / VERSION_FILE
-    if not version_path.is_file() or not whoosh_index.exists_in(str(corpus.index_dir)):
+    if not version_path.is_file():
         return "missing"
     try:
         version = json.loads(version_path.read_text()).get("schema")
-    except ValueError:
+    except (ValueError, AttributeError):
         return "stale"
-    return "ok" if version == SCHEMA_VERSION else "stale"
+    if version != SCHEMA_VERSION:
+        return "stale"
+    try:
+        exists = whoosh_index.exists_in(str(corpus.index_dir))
+    except Exception:  # an unreadable table of contents: rebuilt, never trusted
+        return "stale"
+    return "ok" if exists else "missing"
 
 
 def open_index(corpus: Corpus, progress: ProgressCallback | None = None) -> Any:

@@ -350,3 +350,42 @@ def test_escape_sequences_never_reach_the_terminal(runner, tmp_path):
         outputs.append(runner.invoke(cli, args).stdout)
     for output in outputs:
         assert "\x1b" not in output and "\x9b" not in output and "\x07" not in output
+
+
+def test_an_index_of_an_older_version_with_vanished_classes_is_rebuilt(
+    tmp_path, corpus_dir, monkeypatch
+):
+    """An upgrade may remove an analysis class that the old index's schema pickled."""
+    import sys
+
+    from whoosh import fields, index
+
+    archive = Archive.open_or_create(corpus_dir)
+    archive.import_jsonl(_articles(tmp_path, "a.jsonl", range(3)))
+    archive.close()
+    module = tmp_path / "gone_analysis.py"
+    module.write_text(
+        "from whoosh.analysis import Filter\n"
+        "class GoneFilter(Filter):\n"
+        "    def __call__(self, tokens):\n"
+        "        yield from tokens\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import gone_analysis
+    from whoosh.analysis import StandardAnalyzer
+
+    old_schema = fields.Schema(
+        id=fields.ID(stored=True),
+        body=fields.TEXT(analyzer=StandardAnalyzer() | gone_analysis.GoneFilter()),
+    )
+    index_dir = corpus_dir / ".index"
+    for path in index_dir.iterdir():
+        path.unlink()
+    index.create_in(str(index_dir), old_schema).close()
+    (index_dir / "clipper-index.json").write_text('{"schema": 1}')
+    monkeypatch.delitem(sys.modules, "gone_analysis")
+    monkeypatch.syspath_prepend(str(tmp_path / "nowhere"))
+    module.unlink()
+    reopened = Archive.open(corpus_dir)
+    assert reopened.search("port", limit=1).total == 3
+    reopened.close()
