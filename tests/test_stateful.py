@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import tempfile
 from pathlib import Path
@@ -82,6 +83,7 @@ TestCorpusMachine.settings = settings(
 # -- any query string ----------------------------------------------------------
 
 _archive_dir = Path(tempfile.mkdtemp(prefix="clipper-queries-"))
+atexit.register(shutil.rmtree, _archive_dir, ignore_errors=True)
 
 
 def _query_archive() -> Archive:
