@@ -21,7 +21,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from clipper.fingerprint import NEAR_DUPLICATE_THRESHOLD, bands, signature, similarity
+from clipper.fingerprint import NEAR_DUPLICATE_THRESHOLD, band_values, signature, similarity
 from clipper.textutil import fold
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / (
@@ -67,10 +67,10 @@ def main() -> int:
     truth = {
         pair for members in groups.values() for pair in itertools.combinations(sorted(members), 2)
     }
-    by_band: dict[str, list[int]] = defaultdict(list)
+    by_band: dict[tuple[int, int], list[int]] = defaultdict(list)
     for number, sig in enumerate(signatures):
-        for token in bands(sig):
-            by_band[token].append(number)
+        for band, value in enumerate(band_values(sig)):
+            by_band[(band, int(value))].append(number)
     scored: dict[tuple[int, int], float] = {}
     for members in by_band.values():
         for a, b in itertools.combinations(members, 2):

@@ -10,7 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from whoosh import query
-from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.columns import FixedBytesColumn
+from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.qparser import QueryParserError
 
 from clipper import whooshfix
@@ -26,7 +27,10 @@ from clipper.errors import DateFormatError
 whooshfix.apply()
 
 # Bump when analysis or fields change: an index of another version is rebuilt.
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
+
+# fingerprint.BANDS 32-bit values a clipping (not imported: it needs numpy).
+BAND_BYTES = 80
 
 TITLE_BOOST = 3.0
 CAPTION_BOOST = 0.5
@@ -129,15 +133,17 @@ def build_schema() -> Schema:
         "added": ClipperDate(),
         # date, or when it was added if the clipping has none: for sorting.
         "sortdate": ClipperDate(sortable=True),
-        # Near-duplicates: the group key, the MinHash band tokens (candidates
-        # are documents sharing a token) and the signature to confirm them.
         # Facets: display forms as columns, counted over all matches.
         "source_key": ID(sortable=True),
         "agency_key": ID(sortable=True),
         "year": ID(sortable=True),
         "tag_label": KEYWORD(commas=True),  # tags as written, for the tag facet
+        # Near-duplicates: the group key, and the MinHash band values in a
+        # column (candidates share a value). As terms they were a quarter of
+        # the lexicon, nearly all of them unique, and Whoosh's writer keeps
+        # every term of a segment in memory.
         "group": ID(stored=True),
-        "lsh": KEYWORD(),
+        "bands": COLUMN(FixedBytesColumn(BAND_BYTES)),
         # Hash of the metadata file when indexed: a differing hash means stale.
         "stamp": STORED(),
     }

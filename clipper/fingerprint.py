@@ -3,8 +3,9 @@
 A wire story republished by ten outlets with small edits shares most of its
 word 4-grams. MinHash estimates the Jaccard similarity of two clippings'
 shingle sets from 128 numbers each; locality-sensitive hashing splits those
-numbers into bands so that candidates are found by exact band matches (stored
-as index terms) instead of comparing every pair.
+numbers into bands so that candidates are found by exact band matches (kept in
+a fixed-width index column, 80 bytes a clipping) instead of comparing every
+pair.
 
 Written with numpy rather than datasketch: importing datasketch pulls in
 scipy (about 0.5 s at the start of every ``clipper add``), and the algorithm
@@ -26,9 +27,10 @@ from clipper.textutil import fold
 NUM_PERM = 120
 BANDS = 20
 # 6 rows a band: a pair at similarity 0.8 shares a band with probability 0.998,
-# one at 0.5 with 0.27; 20 index terms a clipping.
+# one at 0.5 with 0.27.
 ROWS = NUM_PERM // BANDS
 SHINGLE_WORDS = 4
+BAND_BYTES = BANDS * 4
 # Estimated Jaccard similarity from which two clippings are near-duplicates.
 # Chosen from the OrangeSum duplicate groups (docs/quality.md).
 NEAR_DUPLICATE_THRESHOLD = 0.8
@@ -75,16 +77,40 @@ def similarity(first: Signature, second: Signature) -> float:
     return float(np.count_nonzero(first == second)) / NUM_PERM
 
 
-def bands(sig: Signature) -> list[str]:
-    """One short token per band, ``"<band>_<hash>"``: equal tokens make candidates."""
+def band_values(sig: Signature) -> npt.NDArray[np.uint32]:
+    """One 32-bit hash per band (never 0, which marks "no value"): equal values make candidates."""
     rows = sig.astype(np.uint32).reshape(BANDS, ROWS)
-    return [f"{i}_{zlib.crc32(row.tobytes()):08x}" for i, row in enumerate(rows)]
+    return np.array([zlib.crc32(row.tobytes()) or 1 for row in rows], dtype=np.uint32)
+
+
+def band_bytes(sig: Signature) -> bytes:
+    """The band values as ``BAND_BYTES`` little-endian bytes, for the index column."""
+    return band_values(sig).astype("<u4").tobytes()
+
+
+def bands_from_bytes(data: bytes) -> npt.NDArray[np.uint32]:
+    """Band values of many clippings, one row each, from concatenated ``band_bytes``."""
+    return np.frombuffer(data, dtype="<u4").reshape(-1, BANDS)
+
+
+def best_candidates(
+    table: npt.NDArray[np.uint32], sig: Signature, limit: int
+) -> list[tuple[int, int]]:
+    """``(shared bands, row)`` of the rows of ``table`` sharing the most bands with ``sig``.
+
+    Rows sharing none are left out; the lower row comes first among equals.
+    """
+    if table.size == 0:
+        return []
+    shared = np.count_nonzero(table == band_values(sig), axis=1)
+    rows = np.flatnonzero(shared)
+    best = rows[np.lexsort((rows, -shared[rows]))[:limit]]
+    return [(int(shared[row]), int(row)) for row in best]
 
 
 def _band_keys(sig: Signature) -> list[int]:
     """The bands as integers (band number in the high bits), for in-memory lookups."""
-    rows = sig.astype(np.uint32).reshape(BANDS, ROWS)
-    return [(i << 32) | zlib.crc32(row.tobytes()) for i, row in enumerate(rows)]
+    return [(i << 32) | int(value) for i, value in enumerate(band_values(sig))]
 
 
 class NearDuplicateFinder:

@@ -24,7 +24,7 @@ from whoosh.index import LockError
 from clipper.analysis import STEMMED_LANGUAGES
 from clipper.dates import document_datetime
 from clipper.errors import ClipperError, CorpusError, IndexBusyError
-from clipper.fields import SCHEMA_VERSION, build_schema
+from clipper.fields import BAND_BYTES, SCHEMA_VERSION, build_schema
 from clipper.locking import (
     clear_pending,
     corpus_lock,
@@ -99,7 +99,7 @@ def open_index(corpus: Corpus, progress: ProgressCallback | None = None) -> Any:
 def document_for(clipping: Clipping, sig: Signature | None = None) -> dict[str, Any]:
     """The Whoosh document for one clipping (``sig``: its fingerprint, if known)."""
     # Imported here: numpy costs a fresh `clipper search` 90 ms it does not need.
-    from clipper.fingerprint import bands, signature
+    from clipper.fingerprint import band_bytes, signature
 
     if sig is None:
         sig = signature(fingerprint_text(clipping))
@@ -108,7 +108,7 @@ def document_for(clipping: Clipping, sig: Signature | None = None) -> dict[str, 
         "title": clipping.title,
         "body": clipping.text,
         "group": clipping.group,
-        "lsh": " ".join(bands(sig)),
+        "bands": band_bytes(sig),
         "stamp": metadata_stamp(clipping),
     }
     captions = "\n".join(clipping.captions + clipping.credits)
@@ -173,6 +173,9 @@ class IndexLookup:
 
     def __init__(self, searcher: Any) -> None:
         self._searcher = searcher
+        # Band tables of the committed segments, read on the first near-duplicate
+        # question: the committed index does not change during a batch.
+        self._band_tables: list[tuple[Any, int, Any]] | None = None
 
     def contains(self, clipping_id: str) -> bool:
         return self._searcher.document_number(id=clipping_id) is not None
@@ -183,21 +186,49 @@ class IndexLookup:
         Signatures are recomputed from the corpus (about 1 ms each) rather than
         stored: candidates are rare, and the index stays small.
         """
-        from clipper.fingerprint import bands, signature
+        from clipper.fingerprint import best_candidates, signature
 
-        q = query.Or([query.Term("lsh", token) for token in bands(sig)])
+        ranked: list[tuple[int, int]] = []  # (shared bands, document number)
+        for reader, offset, table in self._bands():
+            # A few more than needed: some may be deleted documents.
+            for shared, row in best_candidates(table, sig, 2 * NEAR_CANDIDATES):
+                if not reader.is_deleted(row):
+                    ranked.append((shared, offset + row))
+        ranked.sort(key=lambda pair: (-pair[0], pair[1]))
         found = []
-        for hit in self._searcher.search(q, limit=NEAR_CANDIDATES):
+        for _shared, docnum in ranked[:NEAR_CANDIDATES]:
             try:
-                clipping = corpus.read(hit["id"])
+                clipping = corpus.read(self._searcher.stored_fields(docnum)["id"])
             except ClipperError:
                 continue
             found.append((clipping.id, signature(fingerprint_text(clipping))))
         return found
 
+    def _bands(self) -> list[tuple[Any, int, Any]]:
+        if self._band_tables is None:
+            self._band_tables = [
+                (reader, offset, _band_table(reader))
+                for reader, offset in self._searcher.reader().leaf_readers()
+            ]
+        return self._band_tables
+
     def group_members(self, group: str) -> list[str]:
         hits = self._searcher.search(query.Term("group", group), limit=None)
         return [hit["id"] for hit in hits]
+
+
+def _band_table(reader: Any) -> Any:
+    """The band values of one segment, one row per document (zeros: no value)."""
+    from clipper.fingerprint import bands_from_bytes
+
+    if not reader.has_column("bands"):
+        return bands_from_bytes(b"")
+    column = reader.column_reader("bands", translate=False)
+    # The column is fixed-width and contiguous: read it in one slice rather
+    # than one call per document (Whoosh 2.7.4's FixedBytesColumn.Reader).
+    stored = column._dbfile.get(column._basepos, column._count * BAND_BYTES)
+    missing = reader.doc_count_all() - column._count  # trailing documents without a value
+    return bands_from_bytes(bytes(stored) + bytes(missing * BAND_BYTES))
 
 
 class IndexWriter(IndexLookup):

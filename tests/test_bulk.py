@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from clipper import pipeline
@@ -11,6 +13,7 @@ from clipper.archive import Archive
 from clipper.cli import cli
 from clipper.extract.plaintext import extract_plain_text
 from clipper.fingerprint import NEAR_DUPLICATE_THRESHOLD
+from clipper.model import Clipping
 
 WIRE = (
     "Un séisme de magnitude 5,8 a frappé le nord de l'Italie\n\n"
@@ -188,3 +191,67 @@ def test_workers_give_the_same_result_as_one_process(tmp_path):
 def test_wire_credits_are_recognised(closing, agency):
     text = f"Titre court\n\nUn paragraphe de texte suffisamment long pour l'article.\n\n{closing}\n"
     assert extract_plain_text(text).agency == agency
+
+
+def test_band_candidates_rank_by_shared_bands():
+    from clipper.fingerprint import BANDS, band_values, best_candidates, signature
+
+    sig = signature(WIRE)
+    mine = band_values(sig)
+    unrelated = band_values(signature(DISTINCT))
+    table = np.array([unrelated, mine, np.where(np.arange(BANDS) < 3, mine, unrelated)])
+    table[0, 5] = mine[5]  # one shared band
+    assert best_candidates(table, sig, 5) == [(BANDS, 1), (3, 2), (1, 0)]
+    assert best_candidates(table, sig, 1) == [(BANDS, 1)]
+    assert best_candidates(table[:0], sig, 5) == []
+    assert best_candidates(np.array([unrelated]), sig, 5) == []
+
+
+def test_band_column_width_matches_the_fingerprint():
+    from clipper.fields import BAND_BYTES
+    from clipper.fingerprint import band_bytes, signature
+
+    assert len(band_bytes(signature(WIRE))) == BAND_BYTES
+
+
+def test_near_candidates_read_every_segment_and_skip_deleted_documents():
+    from whoosh.filedb.filestore import RamStorage
+
+    from clipper.fields import build_schema
+    from clipper.fingerprint import signature
+    from clipper.indexing import IndexLookup, document_for
+
+    texts = {
+        "a" * 16: _republished("Le Progrès", "jeudi matin"),
+        "b" * 16: DISTINCT,
+        "c" * 16: _republished("Ouest-France", "jeudi à l'aube"),
+        "d" * 16: _republished("La Voix du Nord", "dans la matinée de jeudi"),
+    }
+    clippings = {cid: _clipping(cid, text) for cid, text in texts.items()}
+    ix = RamStorage().create_index(build_schema())
+    for clipping in clippings.values():  # one segment each
+        writer = ix.writer()
+        writer.add_document(**document_for(clipping))
+        writer.commit(merge=False)
+    writer = ix.writer()
+    writer.delete_by_term("id", "a" * 16)
+    writer.commit(merge=False)
+    assert len(ix._segments()) == 4
+
+    corpus = SimpleNamespace(read=clippings.__getitem__)
+    with ix.searcher() as searcher:
+        found = IndexLookup(searcher).near_candidates(signature(WIRE), corpus)
+    # The deleted first copy is skipped; the other two are found in their segments.
+    assert sorted(cid for cid, _sig in found) == ["c" * 16, "d" * 16]
+
+
+def _clipping(clipping_id: str, text: str) -> Clipping:
+    extracted = extract_plain_text(text)
+    return Clipping(
+        id=clipping_id,
+        title=extracted.title,
+        text=extracted.text,
+        added="2026-11-26T10:00:00+00:00",
+        original=f"{clipping_id}.orig.txt",
+        lang="fr",
+    )
