@@ -79,9 +79,13 @@ def test_language_model_cache_is_used_and_survives_damage(tmp_path, monkeypatch)
     language._identifier.cache_clear()
     try:
         assert language.detect_language("Les départs sont annulés ce matin à Lyon") == "fr"
-        cached = list(tmp_path.glob("py3langid-*-model.npz"))
+        cached = list(tmp_path.glob("py3langid-*-model"))
         assert len(cached) == 1
-        cached[0].write_bytes(b"damaged")  # a broken cache falls back to the bundled model
+        assert sorted(p.name for p in cached[0].iterdir()) == sorted(
+            f"{name}.npy" for name in language._ARRAYS
+        )
+        # A broken cache falls back to the bundled model.
+        (cached[0] / "nextmove.npy").write_bytes(b"damaged")
         language._identifier.cache_clear()
         assert language.detect_language("The central bank held rates steady today") == "en"
     finally:
