@@ -354,7 +354,7 @@ class Archive:
         jobs: int | None = None,
     ) -> AddReport:
         from clipper.fingerprint import NearDuplicateFinder
-        from clipper.indexing import reading, writing
+        from clipper.indexing import CHECKPOINT_EVERY, reading, writing
 
         for outcome in report.outcomes:  # failures met while listing the sources
             if on_outcome:
@@ -366,7 +366,14 @@ class Archive:
         with context as index:
             # Large batches store in groups (two syncs a group); small ones
             # make each clipping durable before reporting it.
-            batch = _Batch(self.corpus, index, finder, dry_run=report.dry_run, grouped=parallel)
+            batch = _Batch(
+                self.corpus,
+                index,
+                finder,
+                dry_run=report.dry_run,
+                grouped=parallel,
+                checkpoint_every=CHECKPOINT_EVERY,
+            )
             try:
                 for item in prepare_all(
                     sources, metadata or Metadata(), parallel=parallel, jobs=jobs
@@ -745,13 +752,17 @@ class _Batch:
         *,
         dry_run: bool,
         grouped: bool = False,
+        checkpoint_every: int = 0,
     ) -> None:
+        """``checkpoint_every``: commit the index every so many clippings (grouped only)."""
         self.corpus = corpus
         self.index = index
         self.finder = finder
         self.dry_run = dry_run
         self._planned: dict[str, Clipping] = {}  # dry run: what would have been stored
         self.group = GroupWriter(corpus) if grouped else None
+        self.checkpoint_every = checkpoint_every
+        self._written = 0  # clippings added to the index by this batch
 
     def _stored(self, clipping_id: str) -> Clipping | None:
         if clipping_id in self._planned:
@@ -779,6 +790,10 @@ class _Batch:
         elif self.group:
             self.group.write(clipping, item.data)
             self._writer.add(clipping, item.signature)
+            self._written += 1
+            if self._written % self.checkpoint_every == 0:
+                self.group.flush()  # the files are durable before the index names them
+                self._writer.checkpoint()
         else:
             self.corpus.write(clipping, item.data)
             self._writer.add(clipping, item.signature)

@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 VERSION_FILE = "clipper-index.json"
 LOCK_TIMEOUT_SECONDS = 30.0
 WRITER_LIMIT_MB = 64  # per analysing process: several run at once in bulk
+# Clippings per commit in bulk imports and rebuilds: bounds the writers' memory.
+CHECKPOINT_EVERY = 30_000
 
 ProgressCallback = Callable[[int], None]
 
@@ -232,17 +234,35 @@ def _band_table(reader: Any) -> Any:
 
 
 class IndexWriter(IndexLookup):
-    """Adds and deletes documents in one Whoosh transaction."""
+    """Adds and deletes documents in one Whoosh transaction (or a few, in bulk)."""
 
-    def __init__(self, writer: Any, searcher: Any) -> None:
+    def __init__(self, writer: Any, searcher: Any, reopen: Callable[[], Any]) -> None:
         super().__init__(searcher)
         self._writer = writer
+        self._reopen = reopen
 
     def add(self, clipping: Clipping, sig: Signature | None = None) -> None:
         self._writer.update_document(**document_for(clipping, sig))
 
     def delete(self, clipping_id: str) -> None:
         self._writer.delete_by_term("id", clipping_id)
+
+    def checkpoint(self) -> None:
+        """Commit what was written so far and go on with a new writer.
+
+        Whoosh keeps every term of the segment it is writing in memory, so a
+        bulk import commits every :data:`CHECKPOINT_EVERY` clippings to bound
+        it (leaving a few more segments; ``clipper optimize`` merges them).
+        The corpus files of those clippings must be durable first.
+        """
+        self._writer.commit(merge=False)
+        self._writer = self._reopen()
+
+    def commit(self) -> None:
+        self._writer.commit()
+
+    def cancel(self) -> None:
+        self._writer.cancel()
 
 
 def _open_writer(ix: Any, corpus: Corpus, *, bulk: bool = False) -> Any:
@@ -276,10 +296,14 @@ def writing(corpus: Corpus, *, bulk: bool = False) -> Iterator[IndexWriter]:
     with corpus_lock(corpus.root):
         ix = open_index(corpus)
         mark_pending(corpus.root)
-        writer = _open_writer(ix, corpus, bulk=bulk)
         searcher = ix.searcher()
+        writer = IndexWriter(
+            _open_writer(ix, corpus, bulk=bulk),
+            searcher,
+            lambda: _open_writer(ix, corpus, bulk=bulk),
+        )
         try:
-            yield IndexWriter(writer, searcher)
+            yield writer
         except BaseException:
             writer.cancel()
             searcher.close()
@@ -411,6 +435,9 @@ def _rebuild(corpus: Corpus, progress: ProgressCallback | None) -> int:
                 count += 1
                 if progress:
                     progress(1)
+                if count % CHECKPOINT_EVERY == 0:  # bounds memory, as in bulk imports
+                    writer.commit(merge=False)
+                    writer = _open_writer(ix, corpus, bulk=True)
         except BaseException:
             writer.cancel()
             raise

@@ -153,6 +153,38 @@ def test_interrupted_import_resumes_without_loss_or_duplicates(archive, tmp_path
     assert archive.search("dépêche").total == 12  # the 5 stored before the stop are indexed
 
 
+def test_bulk_import_commits_in_checkpoints(archive, tmp_path, monkeypatch):
+    from clipper import indexing
+
+    monkeypatch.setattr(indexing, "CHECKPOINT_EVERY", 10)
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(pipeline.PARALLEL_THRESHOLD + 3):
+        (folder / f"{i:02d}.txt").write_text(f"Dépêche {i}\n\nLe texte {i} de la dépêche {i}.\n")
+    # A copy of the first wire story arrives after a checkpoint: still grouped with it.
+    (folder / "00a.txt").write_text(_republished("Le Progrès", "jeudi matin"))
+    (folder / "99z.txt").write_text(_republished("Ouest-France", "jeudi à l'aube"))
+    report = archive.add_paths([folder])
+    assert len(report.added) == pipeline.PARALLEL_THRESHOLD + 5
+    first, copy = (o.clipping for o in report.outcomes if o.clipping.title.startswith("Un"))
+    assert copy.duplicate_of == first.id
+    assert archive.search("dépêche").total == pipeline.PARALLEL_THRESHOLD + 3
+    assert _segment_count(archive) > 2  # one commit a checkpoint, not one for the batch
+    archive.reindex()  # a rebuild commits in checkpoints too
+    assert _segment_count(archive) > 2
+    assert archive.search("dépêche").total == pipeline.PARALLEL_THRESHOLD + 3
+
+
+def _segment_count(archive: Archive) -> int:
+    from whoosh import index as whoosh_index
+
+    ix = whoosh_index.open_dir(str(archive.corpus.index_dir))
+    try:
+        return len(ix._segments())
+    finally:
+        ix.close()
+
+
 def test_rerunning_an_import_skips_everything(archive, tmp_path):
     path = _jsonl(tmp_path, 5)
     archive.import_jsonl(path)
