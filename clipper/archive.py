@@ -821,8 +821,15 @@ class _Batch:
         return AddOutcome(item.name, "duplicate", existing, new_tags=new_tags)
 
     def _near_duplicate(self, item: Prepared) -> tuple[Clipping, float] | None:
-        indexed = self.index.near_candidates(item.signature, self.corpus)
-        match = self.finder.best_match(item.signature, indexed)
+        from clipper.fingerprint import best_match, signature
+        from clipper.indexing import NEAR_CANDIDATES, fingerprint_text
+
+        candidates = self.index.near_candidates(item.signature, self.corpus)
+        for clipping_id in self.finder.candidates(item.signature, NEAR_CANDIDATES):
+            earlier = self._stored(clipping_id)  # this batch's: staged, planned or stored
+            if earlier is not None:
+                candidates.append((clipping_id, signature(fingerprint_text(earlier))))
+        match = best_match(item.signature, candidates)
         if match is None:
             return None
         clipping_id, similarity = match

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable
 from functools import lru_cache
 
 import numpy as np
@@ -108,49 +109,89 @@ def best_candidates(
     return [(int(shared[row]), int(row)) for row in best]
 
 
-def _band_keys(sig: Signature) -> list[int]:
-    """The bands as integers (band number in the high bits), for in-memory lookups."""
-    return [(i << 32) | int(value) for i, value in enumerate(band_values(sig))]
+def _band_keys(sig: Signature) -> npt.NDArray[np.uint64]:
+    """The bands as 64-bit keys (band number in the high bits), for in-memory lookups."""
+    values = band_values(sig).astype(np.uint64)
+    return (np.arange(BANDS, dtype=np.uint64) << np.uint64(32)) | values
+
+
+def best_match(
+    sig: Signature,
+    candidates: Iterable[tuple[str, Signature]],
+    threshold: float = NEAR_DUPLICATE_THRESHOLD,
+) -> tuple[str, float] | None:
+    """The most similar candidate at or above ``threshold``, if any (the first among equals)."""
+    best: tuple[str, float] | None = None
+    for clipping_id, other in candidates:
+        score = similarity(sig, other)
+        if score >= threshold and (best is None or score > best[1]):
+            best = (clipping_id, score)
+    return best
 
 
 class NearDuplicateFinder:
-    """Candidates by band, confirmed by estimated similarity.
+    """The clippings of one batch that share MinHash bands with a new one.
 
-    Holds the signatures of one batch (those already committed to the index
-    are passed to :meth:`best_match`). Kept compact, since a batch can be a
-    whole corpus: signatures as 480 bytes, bands as integers, and a band
-    shared by a single clipping maps to its id rather than to a list.
+    A batch can be a whole corpus (287,820 articles at the largest benchmark
+    point), so this keeps 12 bytes a band and no signatures: recent bands in a
+    dict, older ones in sorted arrays searched by bisection. Candidates are
+    rare; their signatures are recomputed from their text by the caller.
     """
 
-    def __init__(self, threshold: float = NEAR_DUPLICATE_THRESHOLD) -> None:
-        self.threshold = threshold
-        self._by_band: dict[int, str | list[str]] = {}
-        self._signatures: dict[str, bytes] = {}
+    # Recent bands merged into the sorted arrays past this many (a few MB of dict).
+    FREEZE_AT = 50_000
+
+    def __init__(self) -> None:
+        self._ids: list[str] = []  # row -> clipping id
+        self._recent: dict[int, int | list[int]] = {}  # band key -> row(s)
+        self._keys = np.empty(0, dtype=np.uint64)  # sorted band keys ...
+        self._rows = np.empty(0, dtype=np.uint32)  # ... and the row of each
+
+    def __len__(self) -> int:
+        return len(self._ids)
 
     def remember(self, clipping_id: str, sig: Signature) -> None:
-        self._signatures[clipping_id] = sig.astype(np.uint32).tobytes()
-        for key in _band_keys(sig):
-            known = self._by_band.get(key)
+        row = len(self._ids)
+        self._ids.append(clipping_id)
+        for key in _band_keys(sig).tolist():
+            known = self._recent.get(key)
             if known is None:
-                self._by_band[key] = clipping_id
-            elif isinstance(known, str):
-                self._by_band[key] = [known, clipping_id]
+                self._recent[key] = row
+            elif isinstance(known, int):
+                self._recent[key] = [known, row]
             else:
-                known.append(clipping_id)
+                known.append(row)
+        if len(self._recent) >= self.FREEZE_AT:
+            self._freeze()
 
-    def best_match(
-        self, sig: Signature, indexed: Sequence[tuple[str, Signature]] = ()
-    ) -> tuple[str, float] | None:
-        """The most similar known clipping at or above the threshold, if any."""
-        candidates: dict[str, Signature] = dict(indexed)
-        for key in _band_keys(sig):
-            known = self._by_band.get(key, ())
-            for clipping_id in [known] if isinstance(known, str) else known:
-                stored = np.frombuffer(self._signatures[clipping_id], dtype=np.uint32)
-                candidates[clipping_id] = stored.astype(np.uint64)
-        best: tuple[str, float] | None = None
-        for clipping_id, other in candidates.items():
-            score = similarity(sig, other)
-            if score >= self.threshold and (best is None or score > best[1]):
-                best = (clipping_id, score)
-        return best
+    def candidates(self, sig: Signature, limit: int) -> list[str]:
+        """Up to ``limit`` remembered clippings sharing the most bands with ``sig``."""
+        shared: Counter[int] = Counter()
+        keys = _band_keys(sig)
+        low = np.searchsorted(self._keys, keys, side="left")
+        high = np.searchsorted(self._keys, keys, side="right")
+        for key, start, stop in zip(keys.tolist(), low.tolist(), high.tolist(), strict=True):
+            if start < stop:
+                shared.update(self._rows[start:stop].tolist())
+            known = self._recent.get(key)
+            if known is not None:
+                shared.update([known] if isinstance(known, int) else known)
+        ranked = sorted(shared.items(), key=lambda item: (-item[1], item[0]))[:limit]
+        return [self._ids[row] for row, _count in ranked]
+
+    def _freeze(self) -> None:
+        keys = np.fromiter(
+            (key for key, rows in self._recent.items() for _ in _as_list(rows)), dtype=np.uint64
+        )
+        rows = np.fromiter(
+            (row for rows in self._recent.values() for row in _as_list(rows)), dtype=np.uint32
+        )
+        keys = np.concatenate([self._keys, keys])
+        rows = np.concatenate([self._rows, rows])
+        order = np.argsort(keys, kind="stable")
+        self._keys, self._rows = keys[order], rows[order]
+        self._recent = {}
+
+
+def _as_list(rows: int | list[int]) -> list[int]:
+    return [rows] if isinstance(rows, int) else rows

@@ -287,3 +287,23 @@ def _clipping(clipping_id: str, text: str) -> Clipping:
         original=f"{clipping_id}.orig.txt",
         lang="fr",
     )
+
+
+def test_finder_finds_candidates_in_frozen_and_recent_bands(monkeypatch):
+    from clipper.fingerprint import NearDuplicateFinder, signature
+
+    monkeypatch.setattr(NearDuplicateFinder, "FREEZE_AT", 50)  # freezes every few clippings
+    finder = NearDuplicateFinder()
+    stories = [
+        f"Dépêche {i} : le conseil municipal de la ville {i} a voté le budget {i}. " * 3
+        for i in range(13)
+    ]
+    for i, text in enumerate(stories):
+        finder.remember(f"id{i}", signature(text))
+    # 20 bands a clipping: frozen by threes, the thirteenth still recent.
+    assert len(finder) == 13 and finder._keys.size == 240 and len(finder._recent) == 20
+    assert finder.candidates(signature(stories[0]), 3)[0] == "id0"  # frozen
+    assert finder.candidates(signature(stories[12]), 3)[0] == "id12"  # recent
+    assert finder.candidates(signature(WIRE), 3) == []
+    finder.remember("copy", signature(stories[0]))
+    assert finder.candidates(signature(stories[0]), 2) == ["id0", "copy"]
