@@ -38,12 +38,11 @@ def _identifier() -> Any:
 
 
 def _cache_path() -> Path:
-    from importlib.metadata import version
-
     import platformdirs
+    import py3langid  # its __version__: importlib.metadata costs an add about 10 ms
 
     directory = os.environ.get("CLIPPER_CACHE_DIR") or platformdirs.user_cache_dir("clipper")
-    return Path(directory) / f"py3langid-{version('py3langid')}-model"
+    return Path(directory) / f"py3langid-{py3langid.__version__}-model"
 
 
 def _cached_model(source: Path) -> tuple[Any, ...] | None:
