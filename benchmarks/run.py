@@ -878,6 +878,10 @@ def clipper_only(bench: Bench, articles: list[Article], queries: list[Query]) ->
             }
 
     def optimize() -> None:
+        if not args.optimize:
+            only["optimize"] = {"available": True, "skipped": True}
+            log("clipper optimize: skipped (--no-optimize)")
+            return
         if not find_optimize(bench):
             only["optimize"] = {"available": False}
             log("clipper optimize: no such command at this commit, step skipped")
@@ -1070,7 +1074,9 @@ def print_report(res: dict[str, Any]) -> None:
         )
     opt = only.get("optimize")
     if opt is not None:
-        if opt.get("available"):
+        if opt.get("skipped"):
+            print("    clipper optimize: skipped (--no-optimize)")
+        elif opt.get("available"):
             p50 = fmt(opt["search_after"]["all"].get("p50_ms"))
             print(
                 f"    clipper optimize: {fmt(opt['seconds'])} s; search p50 after it "
@@ -1129,6 +1135,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         type=int,
         default=500,
         help="Single-clipping adds before re-measuring search (default 500; 0 skips).",
+    )
+    parser.add_argument(
+        "--no-optimize",
+        dest="optimize",
+        action="store_false",
+        help="Skip 'clipper optimize' and the search after it (long on large corpora).",
     )
     parser.add_argument(
         "--seed", type=int, default=DEFAULT_SEED, help="Seed of the queries and perturbations."
