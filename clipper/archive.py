@@ -15,7 +15,7 @@ import gzip
 import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -68,7 +68,7 @@ def locate_corpus(option: str | os.PathLike[str] | None = None, cwd: Path | None
 # -- results -------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class AddOutcome:
     """What happened to one input of an ``add`` or ``import``.
 
@@ -90,9 +90,10 @@ class AddReport:
     """The outcome of each input of an add or import.
 
     In large batches (those prepared in worker processes), the clippings in
-    the outcomes are summaries without their text and captions, so that
-    importing a whole corpus does not hold it in memory; read a whole
-    clipping with :meth:`Archive.get`.
+    the outcomes are summaries (id, title, source, date, language, tags and
+    near-duplicate link; ``near`` has only its id), so that importing a whole
+    corpus does not hold it in memory; read a whole clipping with
+    :meth:`Archive.get`.
     """
 
     outcomes: list[AddOutcome] = field(default_factory=list)
@@ -731,14 +732,43 @@ def _filters_from(values: dict[str, str]) -> Filters:
 
 
 def _summarise(outcome: AddOutcome) -> None:
-    """Drop the bulky parts of the clippings an outcome holds (text, captions...)."""
-    for name in ("clipping", "near"):
-        clipping = getattr(outcome, name)
-        if clipping is not None:
-            light = replace(
-                clipping, text="", captions=[], credits=[], subheadings=[], sidebar=[], extra={}
-            )
-            setattr(outcome, name, light)
+    """Keep what a report shows of an outcome's clippings: ids, titles, source, date.
+
+    A bulk import keeps one outcome per input (287,820 at the largest benchmark
+    point): summaries with every field but the text took 1.9 KB each, these
+    about 0.7 KB. A summary is read, never changed: empty parts are shared.
+    """
+    if outcome.clipping is not None:
+        outcome.clipping = _summary(outcome.clipping, outcome.clipping.tags)
+    if outcome.near is not None:  # shown by its id
+        outcome.near = _summary(outcome.near, _NOTHING, title="")
+    if not outcome.new_tags:
+        outcome.new_tags = _NOTHING
+
+
+_NOTHING: list[str] = []
+_NO_EXTRA: dict[str, Any] = {}
+
+
+def _summary(clipping: Clipping, tags: list[str], title: str | None = None) -> Clipping:
+    return Clipping(
+        id=clipping.id,
+        title=clipping.title if title is None else title,
+        text="",
+        added="",
+        original="",
+        source=clipping.source,
+        date=clipping.date,
+        lang=clipping.lang,
+        tags=tags,
+        captions=_NOTHING,
+        credits=_NOTHING,
+        subheadings=_NOTHING,
+        sidebar=_NOTHING,
+        duplicate_of=clipping.duplicate_of,
+        similarity=clipping.similarity,
+        extra=_NO_EXTRA,
+    )
 
 
 class _Batch:

@@ -2,7 +2,7 @@
 
 A wire story republished by ten outlets with small edits shares most of its
 word 4-grams. MinHash estimates the Jaccard similarity of two clippings'
-shingle sets from 128 numbers each; locality-sensitive hashing splits those
+shingle sets from 120 numbers each; locality-sensitive hashing splits those
 numbers into bands so that candidates are found by exact band matches (kept in
 a fixed-width index column, 80 bytes a clipping) instead of comparing every
 pair.
@@ -31,7 +31,6 @@ BANDS = 20
 # one at 0.5 with 0.27.
 ROWS = NUM_PERM // BANDS
 SHINGLE_WORDS = 4
-BAND_BYTES = BANDS * 4
 # Estimated Jaccard similarity from which two clippings are near-duplicates.
 # Chosen from the OrangeSum duplicate groups (docs/quality.md).
 NEAR_DUPLICATE_THRESHOLD = 0.8
@@ -85,7 +84,7 @@ def band_values(sig: Signature) -> npt.NDArray[np.uint32]:
 
 
 def band_bytes(sig: Signature) -> bytes:
-    """The band values as ``BAND_BYTES`` little-endian bytes, for the index column."""
+    """The band values as little-endian 32-bit integers (80 bytes), for the index column."""
     return band_values(sig).astype("<u4").tobytes()
 
 

@@ -19,7 +19,7 @@ def content_id(content: str) -> str:
     return digest[:ID_LENGTH]
 
 
-@dataclass
+@dataclass(slots=True)  # no per-instance dict: a bulk import reports on every clipping
 class Clipping:
     """One stored clipping. ``text`` is the clean body; the original is kept beside it."""
 

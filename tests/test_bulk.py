@@ -175,6 +175,28 @@ def test_bulk_import_commits_in_checkpoints(archive, tmp_path, monkeypatch):
     assert archive.search("dépêche").total == pipeline.PARALLEL_THRESHOLD + 3
 
 
+def test_large_batches_report_summaries_small_ones_whole_clippings(archive, tmp_path):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(pipeline.PARALLEL_THRESHOLD):
+        (folder / f"{i:02d}.txt").write_text(f"Dépêche {i}\n\nLe texte {i} de la dépêche {i}.\n")
+    (folder / "00a.txt").write_text(_republished("Le Progrès", "jeudi matin"))
+    (folder / "99z.txt").write_text(_republished("Ouest-France", "jeudi à l'aube"))
+    report = archive.add_paths([folder])
+    first, copy = (o for o in report.outcomes if o.clipping.title.startswith("Un séisme"))
+    assert (first.clipping.text, first.clipping.captions) == ("", [])  # a summary
+    assert first.clipping.lang == "fr" and copy.clipping.duplicate_of == first.clipping.id
+    assert copy.near is not None and copy.near.id == first.clipping.id
+    assert archive.get(first.clipping.id).text.startswith("Un séisme de magnitude")
+    single = archive.add_paths([_write(tmp_path / "one.txt", DISTINCT)]).outcomes[0]
+    assert single.clipping.text.startswith("Les producteurs de lavande")  # whole
+
+
+def _write(path, text: str):
+    path.write_text(text)
+    return path
+
+
 def _segment_count(archive: Archive) -> int:
     from whoosh import index as whoosh_index
 
