@@ -42,7 +42,9 @@ if TYPE_CHECKING:
 
 VERSION_FILE = "clipper-index.json"
 LOCK_TIMEOUT_SECONDS = 30.0
-WRITER_LIMIT_MB = 64  # per analysing process: several run at once in bulk
+# Buffer per analysing process (several run at once in bulk): 64 took more
+# memory and no less time (docs/performance.md).
+WRITER_LIMIT_MB = 32
 # Clippings per commit in bulk imports and rebuilds: bounds the writers' memory.
 CHECKPOINT_EVERY = 30_000
 
