@@ -329,3 +329,30 @@ def test_finder_finds_candidates_in_frozen_and_recent_bands(monkeypatch):
     assert finder.candidates(signature(WIRE), 3) == []
     finder.remember("copy", signature(stories[0]))
     assert finder.candidates(signature(stories[0]), 2) == ["id0", "copy"]
+
+
+def test_single_adds_merge_small_segments_and_never_large_ones(monkeypatch):
+    from whoosh.fields import ID, Schema
+    from whoosh.filedb.filestore import RamStorage
+
+    from clipper import indexing
+
+    monkeypatch.setattr(indexing, "SMALL_SEGMENT_DOCS", 10)
+    monkeypatch.setattr(indexing, "SMALL_SEGMENTS_TO_MERGE", 3)
+    ix = RamStorage().create_index(Schema(id=ID(stored=True)))
+
+    def commit(count: int) -> list[int]:
+        writer = ix.writer()
+        for _ in range(count):
+            writer.add_document(id=f"d{ix.doc_count_all() + writer.docnum}")
+        writer.commit(mergetype=indexing.merge_small_segments)
+        return sorted(seg.doc_count_all() for seg in ix._segments())
+
+    # Large segments, as bulk checkpoints leave: this policy never merges them.
+    for _ in range(25):
+        commit(12)
+    assert commit(1) == [1] + [12] * 25
+    assert commit(1) == [1, 1] + [12] * 25
+    assert commit(1) == [1, 1, 1] + [12] * 25  # the new one is not counted yet
+    assert commit(1) == [4] + [12] * 25  # the three small ones merged with the new one
+    assert ix.doc_count_all() == 25 * 12 + 4
