@@ -94,15 +94,16 @@ def bands_from_bytes(data: bytes) -> npt.NDArray[np.uint32]:
 
 
 def best_candidates(
-    table: npt.NDArray[np.uint32], sig: Signature, limit: int
+    table: npt.NDArray[np.uint32], values: npt.NDArray[np.uint32], limit: int
 ) -> list[tuple[int, int]]:
-    """``(shared bands, row)`` of the rows of ``table`` sharing the most bands with ``sig``.
+    """``(shared bands, row)`` of the rows of ``table`` sharing the most bands with ``values``.
 
-    Rows sharing none are left out; the lower row comes first among equals.
+    ``values`` are a clipping's :func:`band_values`. Rows sharing none are left
+    out; the lower row comes first among equals.
     """
     if table.size == 0:
         return []
-    shared = np.count_nonzero(table == band_values(sig), axis=1)
+    shared = np.count_nonzero(table == values, axis=1)
     rows = np.flatnonzero(shared)
     best = rows[np.lexsort((rows, -shared[rows]))[:limit]]
     return [(int(shared[row]), int(row)) for row in best]

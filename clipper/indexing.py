@@ -194,12 +194,13 @@ class IndexLookup:
         Signatures are recomputed from the corpus (about 1 ms each) rather than
         stored: candidates are rare, and the index stays small.
         """
-        from clipper.fingerprint import best_candidates, signature
+        from clipper.fingerprint import band_values, best_candidates, signature
 
+        values = band_values(sig)  # once, for every segment's table
         ranked: list[tuple[int, int]] = []  # (shared bands, document number)
         for reader, offset, table in self._bands():
             # A few more than needed: some may be deleted documents.
-            for shared, row in best_candidates(table, sig, 2 * NEAR_CANDIDATES):
+            for shared, row in best_candidates(table, values, 2 * NEAR_CANDIDATES):
                 if not reader.is_deleted(row):
                     ranked.append((shared, offset + row))
         ranked.sort(key=lambda pair: (-pair[0], pair[1]))

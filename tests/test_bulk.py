@@ -255,10 +255,10 @@ def test_band_candidates_rank_by_shared_bands():
     unrelated = band_values(signature(DISTINCT))
     table = np.array([unrelated, mine, np.where(np.arange(BANDS) < 3, mine, unrelated)])
     table[0, 5] = mine[5]  # one shared band
-    assert best_candidates(table, sig, 5) == [(BANDS, 1), (3, 2), (1, 0)]
-    assert best_candidates(table, sig, 1) == [(BANDS, 1)]
-    assert best_candidates(table[:0], sig, 5) == []
-    assert best_candidates(np.array([unrelated]), sig, 5) == []
+    assert best_candidates(table, mine, 5) == [(BANDS, 1), (3, 2), (1, 0)]
+    assert best_candidates(table, mine, 1) == [(BANDS, 1)]
+    assert best_candidates(table[:0], mine, 5) == []
+    assert best_candidates(np.array([unrelated]), mine, 5) == []
 
 
 def test_band_column_width_matches_the_fingerprint():
