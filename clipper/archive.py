@@ -782,7 +782,7 @@ class _Batch:
         *,
         dry_run: bool,
         grouped: bool = False,
-        checkpoint_every: int = 0,
+        checkpoint_every: int | None = None,
     ) -> None:
         """``checkpoint_every``: commit the index every so many clippings (grouped only)."""
         self.corpus = corpus
@@ -821,7 +821,7 @@ class _Batch:
             self.group.write(clipping, item.data)
             self._writer.add(clipping, item.signature)
             self._written += 1
-            if self._written % self.checkpoint_every == 0:
+            if self.checkpoint_every and self._written % self.checkpoint_every == 0:
                 self.group.flush()  # the files are durable before the index names them
                 self._writer.checkpoint()
         else:
