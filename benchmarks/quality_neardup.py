@@ -80,8 +80,10 @@ def main() -> int:
 
     # Upstream groups gather articles by headline: daily round-ups ("le point sur la
     # pandémie") share one but not their text. Measure how many true pairs share text.
-    truth_overlap = {pair: overlap(exact_shingles(texts[pair[0]]), exact_shingles(texts[pair[1]]))
-                     for pair in truth}
+    truth_overlap = {
+        pair: overlap(exact_shingles(texts[pair[0]]), exact_shingles(texts[pair[1]]))
+        for pair in truth
+    }
     textual_truth = {pair for pair, (_, contained) in truth_overlap.items() if contained >= 0.5}
 
     rows = []

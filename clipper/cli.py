@@ -298,8 +298,13 @@ def _run_ingest(
 
     progress = ProgressBar("Adding", enabled=not quiet and not as_json)
     failures: list[str] = []
+    # Outcomes stream through on_outcome: only a JSON report keeps them all.
+    watching = not dry_run and bool(archive.watches())
+    added: list[str] = []
 
     def on_outcome(outcome: Any) -> None:
+        if watching and outcome.status == "added":
+            added.append(outcome.clipping.id)
         if outcome.status == "failed":
             if progress.active:
                 failures.append(outcome.error)
@@ -310,12 +315,16 @@ def _run_ingest(
         progress.advance(1)
 
     try:
-        report = call(on_outcome=on_outcome, on_total=progress.start, dry_run=dry_run)
+        report = call(
+            on_outcome=on_outcome,
+            on_total=progress.start,
+            dry_run=dry_run,
+            keep_outcomes=as_json,
+        )
     finally:
         progress.finish()
     for failure in failures:
         _err(f"Error: {failure}")
-    added = [o.clipping.id for o in report.added] if not dry_run else []
     watched = archive.watches_matching(added)
     if as_json:
         click.echo(render.to_json({**render.report_as_dict(report), "watches": watched}))
@@ -781,9 +790,7 @@ def serve(ctx: click.Context, host: str, port: int, open_browser: bool) -> None:
     try:
         from clipper.web.app import serve as serve_web
     except ImportError as exc:
-        raise click.ClickException(
-            "the web page needs Flask: pip install 'clipper[web]'"
-        ) from exc
+        raise click.ClickException("the web page needs Flask: pip install 'clipper[web]'") from exc
     from clipper.archive import locate_corpus
 
     serve_web(locate_corpus(ctx.obj["corpus"]), host, port, open_browser)

@@ -203,15 +203,16 @@ def outcome_line(outcome: AddOutcome, *, dry_run: bool = False) -> str:
 
 
 def report_summary(report: AddReport) -> str:
-    added = f"{len(report.added)} {'would be added' if report.dry_run else 'added'}"
-    if report.near_duplicates:
-        count = len(report.near_duplicates)
+    counts = report.counts
+    added = f"{counts['added']} {'would be added' if report.dry_run else 'added'}"
+    if counts["near_duplicate"]:
+        count = counts["near_duplicate"]
         added += f" ({count} {_plural(count, 'near-duplicate')})"
     parts = [added]
-    if report.duplicates:
-        parts.append(f"{len(report.duplicates)} already stored")
-    if report.failed:
-        parts.append(f"{len(report.failed)} failed")
+    if counts["duplicate"]:
+        parts.append(f"{counts['duplicate']} already stored")
+    if counts["failed"]:
+        parts.append(f"{counts['failed']} failed")
     if report.skipped:
         parts.append(f"{len(report.skipped)} skipped (unsupported file type)")
     return ", ".join(parts)

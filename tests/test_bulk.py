@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from types import SimpleNamespace
 
 import numpy as np
@@ -14,6 +15,7 @@ from clipper.cli import cli
 from clipper.extract.plaintext import extract_plain_text
 from clipper.fingerprint import NEAR_DUPLICATE_THRESHOLD
 from clipper.model import Clipping
+from clipper.searching import Filters
 
 WIRE = (
     "Un séisme de magnitude 5,8 a frappé le nord de l'Italie\n\n"
@@ -190,6 +192,41 @@ def test_large_batches_report_summaries_small_ones_whole_clippings(archive, tmp_
     assert archive.get(first.clipping.id).text.startswith("Un séisme de magnitude")
     single = archive.add_paths([_write(tmp_path / "one.txt", DISTINCT)]).outcomes[0]
     assert single.clipping.text.startswith("Les producteurs de lavande")  # whole
+
+
+def test_a_streamed_report_keeps_counts_and_failures_only(archive, tmp_path):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(pipeline.PARALLEL_THRESHOLD):
+        (folder / f"{i:02d}.txt").write_text(f"Dépêche {i}\n\nLe texte {i} de la dépêche {i}.\n")
+    (folder / "00a.txt").write_text(_republished("Le Progrès", "jeudi matin"))
+    (folder / "99z.txt").write_text(_republished("Ouest-France", "jeudi à l'aube"))
+    (folder / "01b.txt").write_text("Dépêche 1\n\nLe texte 1 de la dépêche 1.\n")  # again
+    (folder / "empty.txt").write_text("")
+    streamed = []
+    report = archive.add_paths([folder], on_outcome=streamed.append, keep_outcomes=False)
+    statuses = Counter(o.status for o in streamed)
+    assert statuses == {"added": pipeline.PARALLEL_THRESHOLD + 2, "duplicate": 1, "failed": 1}
+    assert report.counts == {**statuses, "near_duplicate": 1}
+    assert report.outcomes == [] and [o.name for o in report.failed] == [str(folder / "empty.txt")]
+    with pytest.raises(ValueError, match="counts only"):
+        report.added  # noqa: B018 -- the property is what raises
+    assert archive.search("dépêche").total == pipeline.PARALLEL_THRESHOLD
+
+
+@pytest.mark.parametrize("count", [3, pipeline.PARALLEL_THRESHOLD + 3], ids=["small", "bulk"])
+def test_the_same_text_twice_in_one_import_is_indexed_once_with_every_tag(archive, tmp_path, count):
+    path = _jsonl(tmp_path, count)
+    record = {"title": "Grève", "text": "Les cheminots entament une grève reconductible."}
+    with path.open("a") as handle:  # twice, then once more with a tag
+        for tags in ([], [], ["social"]):
+            handle.write(json.dumps({**record, "tags": tags}) + "\n")
+    report = archive.import_jsonl(path)
+    assert (len(report.added), len(report.duplicates)) == (count + 1, 2)
+    found = archive.search("cheminots")
+    assert [h.clipping.tags for h in found.hits] == [["social"]]
+    assert archive.search("cheminots", Filters(tag="social")).total == 1
+    assert archive.search("dépêche").total == count
 
 
 def _write(path, text: str):

@@ -182,8 +182,11 @@ def test_reindex_restores_everything_from_the_files(archive, ids):
 def test_filtered_totals_count_only_what_the_filter_keeps(archive):
     for n in range(25):
         source = "AFP" if n < 3 else "Reuters"
-        archive.add_bytes(f"Tramway {n}\n\nLe tramway numéro {n} circule.\n".encode(),
-                          f"t{n}.txt", Metadata(lang="fr", source=source))
+        archive.add_bytes(
+            f"Tramway {n}\n\nLe tramway numéro {n} circule.\n".encode(),
+            f"t{n}.txt",
+            Metadata(lang="fr", source=source),
+        )
     result = archive.search("tramway", Filters(source="AFP"), limit=1)
     assert result.total == 3
     assert len(archive.matching("tramway", Filters(source="AFP"))) == 3

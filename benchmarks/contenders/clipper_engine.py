@@ -22,15 +22,17 @@ def ingest(jsonl: Path, target: Path) -> dict[str, Any]:
 
     archive = Archive.open_or_create(target)
     try:
-        report = archive.import_jsonl(jsonl)
+        # Counts only, as the command line does: the report does not grow with the batch.
+        report = archive.import_jsonl(jsonl, keep_outcomes=False)
     finally:
         archive.close()
+    counts = report.counts
     return {
-        "documents": len(report.outcomes),
-        "added": len(report.added),
-        "duplicates": len(report.duplicates),
-        "near_duplicates": len(report.near_duplicates),
-        "failed": len(report.failed),
+        "documents": sum(counts[status] for status in ("added", "duplicate", "failed")),
+        "added": counts["added"],
+        "duplicates": counts["duplicate"],
+        "near_duplicates": counts["near_duplicate"],
+        "failed": counts["failed"],
         "failures": [o.error for o in report.failed[:5]],
     }
 

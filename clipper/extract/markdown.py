@@ -16,7 +16,6 @@ _LINK = re.compile(r"\[(?P<text>[^\]]+)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"(\*\*|__)(?P<text>\S(?:.*?\S)?)\1")
 
 
-
 def split_front_matter(text: str, name: str) -> tuple[dict[str, Any], str]:
     """``(metadata, body)``; metadata is empty when there is no front matter."""
     match = _FRONT_MATTER.match(text)
