@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 from whoosh import index as whoosh_index
 from whoosh import query
 from whoosh.index import LockError
+from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.writing import SegmentWriter
 
 from clipper.analysis import STEMMED_LANGUAGES
 from clipper.dates import document_datetime
@@ -34,6 +36,7 @@ from clipper.locking import (
     pending,
 )
 from clipper.model import Clipping
+from clipper.processes import end_with_parent
 from clipper.storage import Corpus, metadata_stamp, write_atomic
 from clipper.textutil import one_line
 
@@ -303,18 +306,65 @@ def _open_writer(ix: Any, corpus: Corpus, *, bulk: bool = False) -> Any:
     120 ms and 29 MB for a fresh search). ``bulk`` analyses in one process per
     core (Whoosh's MpWriter), each leaving its own segment.
     """
-    options: dict[str, Any] = {"compound": False}
+    options: dict[str, Any] = {
+        "timeout": LOCK_TIMEOUT_SECONDS,
+        "limitmb": WRITER_LIMIT_MB,
+        "compound": False,
+    }
     cores = os.cpu_count() or 1
-    if bulk and cores > 1:
-        options.update(procs=cores, multisegment=True)
     try:
-        writer = ix.writer(timeout=LOCK_TIMEOUT_SECONDS, limitmb=WRITER_LIMIT_MB, **options)
+        if bulk and cores > 1:
+            return _AnalysingWriter(ix, procs=cores, multisegment=True, **options)
+        writer = ix.writer(**options)
     except LockError:
         raise IndexBusyError(
             f"the index of {corpus.root} is locked by another clipper process",
             hint="wait for the other 'clipper add' or 'clipper reindex' to finish, then retry",
         ) from None
     return writer
+
+
+class _AnalysingTask(SubWriterTask):
+    """One of Whoosh's analysing processes, ended by the kernel if its parent dies."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.parent_pid = os.getpid()
+
+    def run(self) -> None:
+        end_with_parent(self.parent_pid)
+        super().run()
+
+
+class _AnalysingWriter(MpWriter):
+    """Whoosh's MpWriter (one analysing process per core), fixed to end its processes.
+
+    Whoosh's own ``cancel`` only flags its copy of each process object: the
+    processes go on waiting for work, and the interpreter waits for them at
+    exit, so a bulk import failing with an error hung instead of ending.
+    """
+
+    def _new_task(self) -> Any:
+        task = _AnalysingTask(
+            self.storage,
+            self.indexname,
+            self.jobqueue,
+            self.resultqueue,
+            self.subargs,
+            self.multisegment,
+        )
+        self.tasks.append(task)
+        task.start()
+        return task
+
+    def cancel(self) -> None:
+        try:
+            for task in self.tasks:
+                task.terminate()
+            for task in self.tasks:
+                task.join()
+        finally:
+            SegmentWriter.cancel(self)
 
 
 @contextmanager

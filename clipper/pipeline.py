@@ -29,6 +29,7 @@ from clipper.ingest import (
     extract_json_record,
 )
 from clipper.model import content_id
+from clipper.processes import end_with_parent
 
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 # What `clipper add DIR` picks up when walking a directory.
@@ -225,7 +226,12 @@ def prepare_all(
             yield prepare(source, metadata)
         return
     _warm_up()
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=_context(),
+        initializer=end_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
         pending: deque[Future[Prepared | Failed]] = deque()
         limit = workers * QUEUE_PER_WORKER
         for source in sources:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from clipper import archive as archive_module
 from clipper.archive import Archive
 from clipper.cli import cli
 from clipper.indexing import diff
@@ -172,6 +173,85 @@ def test_import_killed_at_random_points_then_resumed(tmp_path, corpus_dir):
         "stale": 0,
         "rebuilt": False,
     }
+
+
+def _children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:  # ended meanwhile
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _wait_for_exit(pid: int, timeout: float) -> bool:
+    """True once process ``pid`` (not a child of this one) has ended."""
+    import select
+
+    try:
+        handle = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True
+    try:
+        return bool(select.select([handle], [], [], timeout)[0])
+    finally:
+        os.close(handle)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc, uses pidfd")
+def test_a_killed_bulk_import_leaves_no_worker_behind(tmp_path, corpus_dir):
+    # Large enough to be prepared in workers and analysed in Whoosh's processes.
+    source = _articles(tmp_path, "big.jsonl", range(1_600))
+    assert source.stat().st_size > archive_module.PARALLEL_JSONL_BYTES
+    Archive.open_or_create(corpus_dir).close()
+    process = subprocess.Popen(
+        [*CLIPPER, "import", str(source)],
+        env=_env(corpus_dir),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    assert process.stdout is not None
+    seen = 0
+    for line in process.stdout:
+        seen += line.startswith(b"added")
+        if seen == 300:  # Whoosh starts an analysing process per 100 documents
+            break
+    workers = _children_of(process.pid)
+    assert len(workers) >= 3  # preparing workers and at least one analysing process
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=60)
+    process.stdout.close()
+    assert [pid for pid in workers if not _wait_for_exit(pid, timeout=30)] == []
+
+
+def test_a_bulk_import_failing_midway_ends_its_workers(tmp_path, corpus_dir, monkeypatch):
+    import multiprocessing
+
+    from clipper import indexing
+
+    monkeypatch.setattr(indexing.os, "cpu_count", lambda: 2)  # Whoosh's processes, always
+    monkeypatch.setattr(archive_module, "PARALLEL_JSONL_BYTES", 0)
+    real_store = archive_module._Batch.store
+    calls = {"n": 0}
+
+    def store_until_the_disk_fills(self, item):
+        calls["n"] += 1
+        if calls["n"] == 250:  # after two jobs went to Whoosh's processes
+            raise OSError(28, "No space left on device")
+        return real_store(self, item)
+
+    monkeypatch.setattr(archive_module._Batch, "store", store_until_the_disk_fills)
+    archive = Archive.open_or_create(corpus_dir)
+    with pytest.raises(OSError, match="No space left"):
+        archive.import_jsonl(_articles(tmp_path, "big.jsonl", range(400)))
+    # Whoosh's own cancel left them waiting for work, and the interpreter for them.
+    assert multiprocessing.active_children() == []
+    assert archive.corpus.count() == 249
+    assert sorted(_index_ids(archive)) == sorted(archive.corpus.iter_ids())
 
 
 def _assert_only_whole_clippings(corpus_dir: Path) -> None:
