@@ -415,26 +415,84 @@ def _proc_children() -> dict[int, list[int]]:
     return children
 
 
-def tree_memory_kb(root: int) -> tuple[int, int, int]:
-    """(RSS, PSS, processes) summed over ``root`` and its descendants, now."""
+def tree_memory_kb(root: int) -> dict[int, tuple[int, int]]:
+    """(RSS, PSS) in kB of ``root`` and of each of its descendants, now."""
     children = _proc_children()
     todo, pids = [root], []
     while todo:
         pid = todo.pop()
         pids.append(pid)
         todo.extend(children.get(pid, []))
-    rss = pss = 0
+    found = {}
     for pid in pids:
         try:
             text = Path(f"/proc/{pid}/smaps_rollup").read_text()
         except OSError:
             continue
+        rss = pss = 0
         for line in text.splitlines():
             if line.startswith("Rss:"):
-                rss += int(line.split()[1])
+                rss = int(line.split()[1])
             elif line.startswith("Pss:"):
-                pss += int(line.split()[1])
-    return rss, pss, len(pids)
+                pss = int(line.split()[1])
+        found[pid] = (rss, pss)
+    return found
+
+
+@dataclass
+class TreeSampler:
+    """Peaks of a process tree's memory, whole and per process, and a coarse timeline.
+
+    The per-process peaks say where memory goes (the importing process against
+    its workers); the timeline, how it grows with the batch.
+    """
+
+    root: int
+    timeline_every: float = 30.0
+    peak_rss: int = 0
+    peak_pss: int = 0
+    peak_procs: int = 0
+    per_process: dict[int, list[int]] = field(default_factory=dict)  # pid -> [rss, pss]
+    timeline: list[dict[str, float]] = field(default_factory=list)
+    _started: float = field(default_factory=time.perf_counter)
+
+    def sample(self) -> None:
+        now = tree_memory_kb(self.root)
+        rss = sum(r for r, _ in now.values())
+        pss = sum(p for _, p in now.values())
+        self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
+        self.peak_procs = max(self.peak_procs, len(now))
+        for pid, (r, p) in now.items():
+            peaks = self.per_process.setdefault(pid, [0, 0])
+            peaks[0], peaks[1] = max(peaks[0], r), max(peaks[1], p)
+        elapsed = time.perf_counter() - self._started
+        if not self.timeline or elapsed - self.timeline[-1]["seconds"] >= self.timeline_every:
+            parent = now.get(self.root, (0, 0))
+            self.timeline.append(
+                {
+                    "seconds": round(elapsed, 1),
+                    "tree_pss_mb": round(pss / 1024, 1),
+                    "importer_rss_mb": round(parent[0] / 1024, 1),
+                    "importer_pss_mb": round(parent[1] / 1024, 1),
+                    "processes": len(now),
+                }
+            )
+
+    def summary(self) -> dict[str, Any]:
+        importer = self.per_process.get(self.root, [0, 0])
+        others = [peaks for pid, peaks in self.per_process.items() if pid != self.root]
+        return {
+            "rss_peak_mb": round(self.peak_rss / 1024, 1),
+            "pss_peak_mb": round(self.peak_pss / 1024, 1),
+            "processes_max": self.peak_procs,
+            "every_seconds": SAMPLE_EVERY,
+            "importer_peak_rss_mb": round(importer[0] / 1024, 1),
+            "importer_peak_pss_mb": round(importer[1] / 1024, 1),
+            "largest_other_peak_rss_mb": round(max((r for r, _ in others), default=0) / 1024, 1),
+            "largest_other_peak_pss_mb": round(max((p for _, p in others), default=0) / 1024, 1),
+            "processes_seen": len(self.per_process),
+            "timeline": self.timeline,
+        }
 
 
 @dataclass
@@ -458,7 +516,7 @@ class Runner:
         self.logs.append(str(log_path))
         argv = [sys.executable, str(Path(__file__).resolve()), "_worker", str(spec_path)]
         limit = timeout or self.step_timeout
-        peak_rss = peak_pss = peak_procs = 0
+        sampler: TreeSampler | None = None
         start = time.perf_counter()
         with log_path.open("wb") as log_file:
             proc = subprocess.Popen(
@@ -470,11 +528,11 @@ class Runner:
                 start_new_session=True,
             )
             try:
+                if sample:
+                    sampler = TreeSampler(proc.pid)
                 while proc.poll() is None:
-                    if sample:
-                        rss, pss, procs = tree_memory_kb(proc.pid)
-                        peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
-                        peak_procs = max(peak_procs, procs)
+                    if sampler:
+                        sampler.sample()
                     if time.perf_counter() - start > limit:
                         raise StepError(f"{name}: timed out after {limit:.0f} s (log: {log_path})")
                     time.sleep(SAMPLE_EVERY if sample else 0.05)
@@ -490,13 +548,8 @@ class Runner:
             )
         result: dict[str, Any] = json.loads(out_path.read_text())
         result["process_wall_seconds"] = round(wall, 3)
-        if sample:
-            result["tree_sampled"] = {
-                "rss_peak_mb": round(peak_rss / 1024, 1),
-                "pss_peak_mb": round(peak_pss / 1024, 1),
-                "processes_max": peak_procs,
-                "every_seconds": SAMPLE_EVERY,
-            }
+        if sampler:
+            result["tree_sampled"] = sampler.summary()
         return result
 
     def command(
@@ -944,6 +997,13 @@ def comparison_rows(res: dict[str, Any]) -> list[dict[str, Any]]:
         "MB",
         lambda e: _get(res, "ingest", e, "tree_sampled", "pss_peak_mb"),
     )
+
+    def importer_and_largest_other(e: str) -> float | None:
+        importer = _get(res, "ingest", e, "tree_sampled", "importer_peak_rss_mb")
+        other = _get(res, "ingest", e, "tree_sampled", "largest_other_peak_rss_mb")
+        return None if importer is None else round(importer + (other or 0), 1)
+
+    add("peak memory, process + largest other, RSS sampled", "MB", importer_and_largest_other)
     add(
         "peak memory, tree RSS sampled",
         "MB",
