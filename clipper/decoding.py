@@ -58,13 +58,19 @@ def decode(data: bytes, name: str) -> DecodedText:
 
 
 def _decode_bytes(data: bytes, name: str) -> tuple[str, str]:
+    # FF FE 00 00 opens UTF-32 LE, or UTF-16 LE text whose first character is
+    # NUL: the first encoding whose mark matches and that decodes wins.
+    failed: UnicodeDecodeError | None = None
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
                 text = data.decode(encoding)
             except UnicodeDecodeError as exc:
-                raise InputError(name, f"invalid {encoding} after its byte-order mark") from exc
+                failed = failed or exc
+                continue
             return text.lstrip("\ufeff"), encoding
+    if failed is not None:
+        raise InputError(name, f"invalid {failed.encoding} after its byte-order mark") from failed
     if b"\x00" in data:
         raise InputError(name, "looks like binary data, not text (NUL bytes)")
     try:

@@ -65,3 +65,10 @@ def test_cp1252_text_holding_one_valid_utf8_pair_is_still_cp1252():
     # "Â" then a non-breaking space is C2 A0 in CP1252, also valid UTF-8 for U+00A0.
     decoded = decode("AÀÂ\xa0 suite".encode("cp1252"), "f.txt")
     assert (decoded.text, decoded.encoding) == ("AÀÂ\xa0 suite", "cp1252")
+
+
+def test_utf16_text_opening_with_nul_is_not_taken_for_utf32():
+    # FF FE 00 00 is also the UTF-32 LE mark (hypothesis found this one).
+    data = "\x00Dépêche".encode("utf-16-le")
+    assert decode(codecs.BOM_UTF16_LE + data, "clip.txt").text == "\x00Dépêche"
+    assert decode("Dépêche".encode("utf-32"), "clip.txt").text == "Dépêche"
