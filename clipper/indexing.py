@@ -9,11 +9,13 @@ index (or none) but never a half-built one in use.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from multiprocessing import spawn
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +38,7 @@ from clipper.locking import (
     pending,
 )
 from clipper.model import Clipping
-from clipper.processes import end_with_parent
+from clipper.processes import end_with_starter
 from clipper.storage import Corpus, metadata_stamp, write_atomic
 from clipper.textutil import one_line
 
@@ -324,25 +326,61 @@ def _open_writer(ix: Any, corpus: Corpus, *, bulk: bool = False) -> Any:
     return writer
 
 
-class _AnalysingTask(SubWriterTask):
-    """One of Whoosh's analysing processes, ended by the kernel if its parent dies."""
+# Whoosh forks its analysing processes from the importing process, which by a
+# checkpoint holds the batch's near-duplicate finder and much else: at 287,820
+# articles the two processes kept a copy of 196 MB of it alive between them
+# (pages the importer has since rewritten). Started from a fork server, a small
+# process that loaded the index modules once, they inherit none of it.
+_FORK_SERVER = multiprocessing.get_context("forkserver")
 
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
-        self.parent_pid = os.getpid()
+
+class _AnalysingTask(SubWriterTask):
+    """One of Whoosh's analysing processes, started from the fork server.
+
+    It ends when the importing process does, however that ends (SIGKILL
+    included); the fork server then ends too.
+    """
+
+    _start_method = "forkserver"
+
+    @staticmethod
+    def _Popen(process: Any) -> Any:  # noqa: N802 -- multiprocessing's name
+        # The new process would otherwise run the caller's main script again
+        # (the rule for spawned processes): an unguarded script would import
+        # again in each analysing process. It needs nothing from it.
+        original = spawn.get_preparation_data
+
+        def without_main(name: str) -> dict[str, Any]:
+            data: dict[str, Any] = original(name)
+            data.pop("init_main_from_path", None)
+            data.pop("init_main_from_name", None)
+            return data
+
+        spawn.get_preparation_data = without_main
+        try:
+            return _FORK_SERVER.Process._Popen(process)
+        finally:
+            spawn.get_preparation_data = original
 
     def run(self) -> None:
-        end_with_parent(self.parent_pid)
+        end_with_starter()
         super().run()
 
 
 class _AnalysingWriter(MpWriter):
-    """Whoosh's MpWriter (one analysing process per core), fixed to end its processes.
+    """Whoosh's MpWriter (one analysing process per core), its processes started fresh.
 
     Whoosh's own ``cancel`` only flags its copy of each process object: the
-    processes go on waiting for work, and the interpreter waits for them at
+    processes went on waiting for work, and the interpreter waited for them at
     exit, so a bulk import failing with an error hung instead of ending.
     """
+
+    def __init__(self, ix: Any, **options: Any) -> None:
+        super().__init__(ix, **options)
+        # Queues shared with the fork server's processes come from its context.
+        self.jobqueue = _FORK_SERVER.Queue(self.procs * 4)
+        self.resultqueue = _FORK_SERVER.Queue()
+        _FORK_SERVER.set_forkserver_preload(["clipper.indexing"])
 
     def _new_task(self) -> Any:
         task = _AnalysingTask(

@@ -27,3 +27,25 @@ def end_with_parent(parent_pid: int) -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent_pid:
         os._exit(1)
+
+
+def end_with_starter() -> None:
+    """In a process started by multiprocessing: end it when the process that started it ends.
+
+    For processes of a fork server, whose parent is the server: the server
+    only ends once all its processes have (each holds its "alive" pipe), so
+    the kernel's parent-death signal never comes. A thread waits on
+    multiprocessing's sentinel of the starting process instead.
+    """
+    import multiprocessing
+    import threading
+
+    starter = multiprocessing.parent_process()
+    if starter is None:
+        return
+
+    def watch() -> None:
+        starter.join()
+        os._exit(1)
+
+    threading.Thread(target=watch, name="end-with-starter", daemon=True).start()
