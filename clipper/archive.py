@@ -836,20 +836,28 @@ class _Batch:
         clipping = _new_clipping(item, near)
         if self.dry_run:
             self._planned[clipping.id] = clipping
-        elif self.group:
-            self.group.write(clipping, item.data)
-            self._index(clipping, item.signature)
-            self._written += 1
-            if self.checkpoint_every and self._written % self.checkpoint_every == 0:
-                self._commit_so_far()
         else:
-            self.corpus.write(clipping, item.data)
-            self._index(clipping, item.signature)
+            # Not in the corpus, so only in the index if it was stale before this
+            # batch (a file deleted by hand): the lookup's searcher knows that.
+            new = not self.index.contains(clipping.id)
+            if self.group:
+                self.group.write(clipping, item.data)
+            else:
+                self.corpus.write(clipping, item.data)
+            self._index(clipping, item.signature, new=new)
+            self._written += 1
+            if self.group and self.checkpoint_every and self._written % self.checkpoint_every == 0:
+                self._commit_so_far()
         self.finder.remember(clipping.id, item.signature)
         return AddOutcome(item.name, "added", clipping, near=near[0] if near else None)
 
-    def _index(self, clipping: Clipping, sig: Signature | None = None) -> None:
-        self._writer.add(clipping, sig)
+    def _index(
+        self, clipping: Clipping, sig: Signature | None = None, *, new: bool = False
+    ) -> None:
+        if new:
+            self._writer.add_new(clipping, sig)
+        else:
+            self._writer.add(clipping, sig)
         self._uncommitted.add(clipping.id)
 
     def _commit_so_far(self) -> None:

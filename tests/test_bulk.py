@@ -229,6 +229,36 @@ def test_the_same_text_twice_in_one_import_is_indexed_once_with_every_tag(archiv
     assert archive.search("dépêche").total == count
 
 
+@pytest.mark.parametrize("count", [3, pipeline.PARALLEL_THRESHOLD + 3], ids=["small", "bulk"])
+def test_new_clippings_are_added_without_a_search_for_one_to_replace(
+    archive, tmp_path, monkeypatch, count
+):
+    from clipper.indexing import IndexWriter
+
+    replaced = []
+    real_add = IndexWriter.add
+    monkeypatch.setattr(
+        IndexWriter,
+        "add",
+        lambda self, c, sig=None: (replaced.append(c.id), real_add(self, c, sig)),
+    )
+    archive.import_jsonl(_jsonl(tmp_path, count))
+    assert replaced == []  # Whoosh's update would open every segment for each
+    assert archive.search("dépêche").total == count
+    # A file deleted by hand leaves its document in the index: added again,
+    # the clipping replaces it rather than being listed twice.
+    gone = archive.search("dépêche", limit=1).hits[0].clipping
+    archive.corpus.metadata_path(gone.id).unlink()
+    archive.corpus.original_path(gone).unlink()
+    archive.close()
+    reopened = Archive.open(archive.root)
+    report = reopened.import_jsonl(_jsonl(tmp_path, count))
+    assert (len(report.added), len(report.duplicates)) == (1, count - 1)
+    assert replaced == [gone.id]
+    assert reopened.search("dépêche").total == count
+    reopened.close()
+
+
 def _write(path, text: str):
     path.write_text(text)
     return path
