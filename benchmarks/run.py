@@ -100,7 +100,7 @@ STOPWORDS = frozenset(_STOP_TEXT.split())
 
 TARGETS: dict[str, str] = {
     "ingest": "bulk ingest >= 1.5x plain Whoosh docs/s",
-    "memory": "ingest peak memory <= 600 MB",
+    "memory": "ingest peak memory (process tree PSS) <= 600 MB",
     "fresh_search": "fresh-process search p50 <= 1.1x the minimal Whoosh script",
     "help": "clipper --help p50 <= 120 ms",
     "search_p50": "in-process search with snippets p50 <= 10 ms",
@@ -1051,7 +1051,10 @@ def target_checks(res: dict[str, Any]) -> list[dict[str, Any]]:
     clip_rate = _get(res, "ingest", "clipper", "docs_per_second")
     whoosh_rate = _get(res, "ingest", "whoosh", "docs_per_second")
     check("ingest", ratio(clip_rate, whoosh_rate), 1.5, at_least=True, unit="x")
-    check("memory", _get(res, "ingest", "clipper", "peak_mb"), 600, unit="MB")
+    # The whole tree, shared pages counted once: ru_maxrss of the children misses
+    # processes started by a fork server (not children of the importer).
+    memory = _get(res, "ingest", "clipper", "tree_sampled", "pss_peak_mb")
+    check("memory", memory or _get(res, "ingest", "clipper", "peak_mb"), 600, unit="MB")
     check(
         "fresh_search",
         ratio(
