@@ -159,13 +159,8 @@ def test_bulk_import_commits_in_checkpoints(archive, tmp_path, monkeypatch):
     from clipper import indexing
 
     monkeypatch.setattr(indexing, "CHECKPOINT_EVERY", 10)
-    folder = tmp_path / "many"
-    folder.mkdir()
-    for i in range(pipeline.PARALLEL_THRESHOLD + 3):
-        (folder / f"{i:02d}.txt").write_text(f"Dépêche {i}\n\nLe texte {i} de la dépêche {i}.\n")
     # A copy of the first wire story arrives after a checkpoint: still grouped with it.
-    (folder / "00a.txt").write_text(_republished("Le Progrès", "jeudi matin"))
-    (folder / "99z.txt").write_text(_republished("Ouest-France", "jeudi à l'aube"))
+    folder = _dispatches_and_two_copies(tmp_path, pipeline.PARALLEL_THRESHOLD + 3)
     report = archive.add_paths([folder])
     assert len(report.added) == pipeline.PARALLEL_THRESHOLD + 5
     first, copy = (o.clipping for o in report.outcomes if o.clipping.title.startswith("Un"))
@@ -178,12 +173,7 @@ def test_bulk_import_commits_in_checkpoints(archive, tmp_path, monkeypatch):
 
 
 def test_large_batches_report_summaries_small_ones_whole_clippings(archive, tmp_path):
-    folder = tmp_path / "many"
-    folder.mkdir()
-    for i in range(pipeline.PARALLEL_THRESHOLD):
-        (folder / f"{i:02d}.txt").write_text(f"Dépêche {i}\n\nLe texte {i} de la dépêche {i}.\n")
-    (folder / "00a.txt").write_text(_republished("Le Progrès", "jeudi matin"))
-    (folder / "99z.txt").write_text(_republished("Ouest-France", "jeudi à l'aube"))
+    folder = _dispatches_and_two_copies(tmp_path, pipeline.PARALLEL_THRESHOLD)
     report = archive.add_paths([folder])
     first, copy = (o for o in report.outcomes if o.clipping.title.startswith("Un séisme"))
     assert (first.clipping.text, first.clipping.captions) == ("", [])  # a summary
@@ -195,12 +185,7 @@ def test_large_batches_report_summaries_small_ones_whole_clippings(archive, tmp_
 
 
 def test_a_streamed_report_keeps_counts_and_failures_only(archive, tmp_path):
-    folder = tmp_path / "many"
-    folder.mkdir()
-    for i in range(pipeline.PARALLEL_THRESHOLD):
-        (folder / f"{i:02d}.txt").write_text(f"Dépêche {i}\n\nLe texte {i} de la dépêche {i}.\n")
-    (folder / "00a.txt").write_text(_republished("Le Progrès", "jeudi matin"))
-    (folder / "99z.txt").write_text(_republished("Ouest-France", "jeudi à l'aube"))
+    folder = _dispatches_and_two_copies(tmp_path, pipeline.PARALLEL_THRESHOLD)
     (folder / "01b.txt").write_text("Dépêche 1\n\nLe texte 1 de la dépêche 1.\n")  # again
     (folder / "empty.txt").write_text("")
     streamed = []
@@ -257,6 +242,17 @@ def test_new_clippings_are_added_without_a_search_for_one_to_replace(
     assert replaced == [gone.id]
     assert reopened.search("dépêche").total == count
     reopened.close()
+
+
+def _dispatches_and_two_copies(tmp_path, count: int):
+    """A folder of ``count`` short dispatches, plus two republished copies of a wire story."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(count):
+        (folder / f"{i:02d}.txt").write_text(f"Dépêche {i}\n\nLe texte {i} de la dépêche {i}.\n")
+    (folder / "00a.txt").write_text(_republished("Le Progrès", "jeudi matin"))
+    (folder / "99z.txt").write_text(_republished("Ouest-France", "jeudi à l'aube"))
+    return folder
 
 
 def _write(path, text: str):

@@ -130,23 +130,8 @@ def test_import_killed_at_random_points_then_resumed(tmp_path, corpus_dir):
     rng = random.Random(1234)
     Archive.open_or_create(corpus_dir).close()
     for _ in range(KILLS):
-        process = subprocess.Popen(
-            [*CLIPPER, "import", str(source)],
-            env=_env(corpus_dir),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
-        assert process.stdout is not None
-        wanted = rng.randint(1, 25)
-        seen = 0
-        for line in process.stdout:  # each stored clipping prints one line
-            if line.startswith((b"added", b"already")):
-                seen += 1
-            if seen >= wanted:
-                break
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=60)
-        process.stdout.close()
+        process = _import_running(source, corpus_dir, stored=rng.randint(1, 25))
+        _kill(process)
         _assert_only_whole_clippings(corpus_dir)
     final = subprocess.run(
         [*CLIPPER, "import", str(source), "--json"],
@@ -223,26 +208,14 @@ def test_a_killed_bulk_import_leaves_no_worker_behind(tmp_path, corpus_dir):
     source = _articles(tmp_path, "big.jsonl", range(1_600))
     assert source.stat().st_size > archive_module.PARALLEL_JSONL_BYTES
     Archive.open_or_create(corpus_dir).close()
-    process = subprocess.Popen(
-        [*CLIPPER, "import", str(source)],
-        env=_env(corpus_dir),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-    )
-    assert process.stdout is not None
-    seen = 0
-    for line in process.stdout:
-        seen += line.startswith(b"added")
-        if seen == 300:  # Whoosh starts an analysing process per 100 documents
-            break
+    # Whoosh starts an analysing process per 100 documents.
+    process = _import_running(source, corpus_dir, stored=300)
     workers = _descendants_of(process.pid)
     # Two preparing workers, the fork server and at least one analysing process,
     # started from the fork server rather than forked from the importer.
     assert len(workers) >= 4
     assert len(_descendants_of(process.pid)) > len(_children_of(process.pid))
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=60)
-    process.stdout.close()
+    _kill(process)
     assert [pid for pid in workers if not _wait_for_exit(pid, timeout=30)] == []
 
 
@@ -270,6 +243,31 @@ def test_a_bulk_import_failing_midway_ends_its_workers(tmp_path, corpus_dir, mon
     assert multiprocessing.active_children() == []
     assert archive.corpus.count() == 249
     assert sorted(_index_ids(archive)) == sorted(archive.corpus.iter_ids())
+
+
+def _import_running(source: Path, corpus_dir: Path, stored: int) -> subprocess.Popen[bytes]:
+    """A ``clipper import`` of ``source``, once it has reported ``stored`` clippings."""
+    process = subprocess.Popen(
+        [*CLIPPER, "import", str(source)],
+        env=_env(corpus_dir),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    assert process.stdout is not None
+    seen = 0
+    for line in process.stdout:  # each stored clipping prints one line
+        if line.startswith((b"added", b"already")):
+            seen += 1
+        if seen >= stored:
+            break
+    return process
+
+
+def _kill(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=60)
+    assert process.stdout is not None
+    process.stdout.close()
 
 
 def _assert_only_whole_clippings(corpus_dir: Path) -> None:
