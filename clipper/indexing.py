@@ -326,13 +326,12 @@ def _open_writer(ix: Any, corpus: Corpus, *, bulk: bool = False) -> Any:
     try:
         if bulk and cores > 1:
             return _AnalysingWriter(ix, procs=cores, multisegment=True, **options)
-        writer = ix.writer(**options)
+        return ix.writer(**options)
     except LockError:
         raise IndexBusyError(
             f"the index of {corpus.root} is locked by another clipper process",
             hint="wait for the other 'clipper add' or 'clipper reindex' to finish, then retry",
         ) from None
-    return writer
 
 
 # Whoosh forks its analysing processes from the importing process, which by a
@@ -556,20 +555,24 @@ def _rebuild(corpus: Corpus, progress: ProgressCallback | None) -> int:
     count = 0
     try:
         ix = whoosh_index.create_in(str(fresh), build_schema())
-        writer = _open_writer(ix, corpus, bulk=True)
+        # A new index holds nothing to look up or replace: no searcher needed.
+        writer = IndexWriter(
+            _open_writer(ix, corpus, bulk=True),
+            searcher=None,
+            reopen=lambda: _open_writer(ix, corpus, bulk=True),
+        )
         try:
             for clipping in corpus.iter_clippings():
-                writer.add_document(**document_for(clipping))
+                writer.add_new(clipping)
                 count += 1
                 if progress:
                     progress(1)
                 if count % CHECKPOINT_EVERY == 0:  # bounds memory, as in bulk imports
-                    writer.commit(merge=False)
-                    writer = _open_writer(ix, corpus, bulk=True)
+                    writer.checkpoint()
         except BaseException:
             writer.cancel()
             raise
-        writer.commit(mergetype=merge_small_segments)
+        writer.commit()
         ix.close()
         write_atomic(fresh / VERSION_FILE, json.dumps({"schema": SCHEMA_VERSION}).encode())
         _swap_in(fresh, corpus.index_dir)
