@@ -92,8 +92,8 @@ def parse_document_date(text: str) -> str:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         parsed = _parse_free_date(value)
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    # The day is the one the publisher wrote: the offset is kept as written,
+    # never converted to UTC (00:30 at +01:00 is still January 1st).
     if parsed.time() == datetime.min.time():
         return parsed.date().isoformat()
     return parsed.isoformat(timespec="seconds")
@@ -122,7 +122,11 @@ def _parse_free_date(value: str) -> datetime:
 
 
 def document_datetime(value: str | None) -> datetime | None:
-    """The instant a stored date string stands for (start of its period), for indexing."""
+    """The moment a stored date string stands for (start of its period), for indexing.
+
+    A datetime with an offset keeps its own wall-clock time, so that the day
+    searched for (``date:2024-01-01``) is the day written in the clipping.
+    """
     if not value:
         return None
     if _ISO_PARTIAL.match(value):
@@ -131,6 +135,4 @@ def document_datetime(value: str | None) -> datetime | None:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         return None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    return parsed
+    return parsed.replace(tzinfo=None)

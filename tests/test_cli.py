@@ -173,6 +173,17 @@ def test_add_rejects_a_bad_date_option_as_usage(runner):
     assert "Invalid value for --date: cannot read date" in result.stderr
 
 
+@pytest.mark.parametrize("date", ["2024-01-01T00:30:00+01:00", "2024-01-01T23:30:00-05:00"])
+def test_a_date_stays_on_the_day_its_publisher_wrote(runner, date):
+    clipping_id = added_id(runner, HEADLINE, "--date", date)
+    shown = json.loads(invoke(runner, "show", clipping_id, "--json").stdout)
+    assert shown["date"] == date
+    for query in ("date:2024", "date:2024-01-01"):
+        result = invoke(runner, "search", query, "--format", "ids")
+        assert result.stdout == f"{clipping_id}\n", query
+    assert invoke(runner, "search", "date:2023", "--format", "ids").exit_code == 1
+
+
 # -- import -------------------------------------------------------------------
 
 
