@@ -281,7 +281,7 @@ def test_newsletter_with_the_real_html_extractor():
 
     assert extracted.title == NEWSLETTER_TITLE
     assert extracted.source == "La Lettre du Littoral"
-    assert extracted.date == "2024-03-12T06:45:00"
+    assert extracted.date == "2024-03-12T07:45:00+01:00"
     assert extracted.content_type == "message/rfc822"
     assert extracted.encoding == "utf-8"
     assert extracted.lang is None
@@ -326,7 +326,7 @@ def test_newsletter_hands_the_html_part_to_the_html_extractor(fake_html):
     # Subject, sender and Date header win; body fields are kept; the caller detects lang.
     assert extracted.title == NEWSLETTER_TITLE
     assert extracted.source == "La Lettre du Littoral"
-    assert extracted.date == "2024-03-12T06:45:00"
+    assert extracted.date == "2024-03-12T07:45:00+01:00"
     assert extracted.lang is None
     assert extracted.content_type == "message/rfc822"
     assert extracted.text == html_result().text
@@ -363,7 +363,7 @@ def test_newsletter_falls_back_to_the_text_part_when_the_html_has_no_article(fak
     assert "©" not in extracted.text
     assert extracted.agency == "AFP"
     assert extracted.source == "La Lettre du Littoral"
-    assert extracted.date == "2024-03-12T06:45:00"
+    assert extracted.date == "2024-03-12T07:45:00+01:00"
     assert extracted.encoding == "utf-8"
     assert extracted.content == f"{NEWSLETTER_TITLE}\n\n{extracted.text}"
     assert extracted.extra["list_id"] == "La Lettre du Littoral <lettre.littoral-info.example>"
@@ -429,7 +429,7 @@ def test_plain_text_message_every_field():
     assert extracted.source == "desk@harbourwire.example"  # no display name: the address
     assert extracted.author == "Jane Holloway"
     assert extracted.agency == "Reuters"
-    assert extracted.date == "2024-03-20T16:05:00"
+    assert extracted.date == "2024-03-20T16:05:00+00:00"
     assert extracted.encoding == "iso-8859-1"
     assert extracted.content_type == "message/rfc822"
     assert extracted.lang is None
@@ -586,7 +586,7 @@ def test_mbox_messages_extract_every_field():
     assert first.title == "Le tramway de Montpellier prolongé jusqu'à la mer"
     assert first.source == "Fil Sud"
     assert first.agency == "AFP"
-    assert first.date == "2024-03-18T08:00:00"
+    assert first.date == "2024-03-18T09:00:00+01:00"
     assert first.text == (
         "MONTPELLIER (AFP) - La métropole a voté lundi le prolongement de la ligne 3 du "
         "tramway jusqu'aux plages de Palavas, un chantier de quatre ans.\n\n"
@@ -597,12 +597,12 @@ def test_mbox_messages_extract_every_field():
     assert second.title == "Lighthouse museum reopens after restoration"
     assert second.source == "Harbour Wire"
     assert second.agency is None
-    assert second.date == "2024-03-19T11:30:00"
+    assert second.date == "2024-03-19T11:30:00+00:00"
     assert second.encoding == "us-ascii"
 
     assert third.title == "Sécheresse : les restrictions d'eau levées dans l'Hérault"
     assert third.source == "Fil Sud"  # the sender, not the closing "Source :" line
-    assert third.date == "2024-03-20T07:15:00"
+    assert third.date == "2024-03-20T08:15:00+01:00"
     assert third.text == (
         "Le préfet de l'Hérault a levé mercredi les restrictions d'usage de l'eau en vigueur "
         "depuis l'été dernier, après un hiver plus pluvieux que la moyenne.\n\n"
@@ -679,7 +679,7 @@ def test_text_pdf_every_field():
     assert extracted.title == ARTICLE_FR_TITLE  # from /Title; the printed headline leaves the body
     assert extracted.text == "\n\n".join(paragraphs)
     assert extracted.author == "Claire Fontanel"
-    assert extracted.date == "2024-03-15T09:30:00"  # 10:30 at +01:00, in UTC
+    assert extracted.date == "2024-03-15T10:30:00+01:00"  # as written, offset kept
     assert extracted.captions == ["La future zone d'électrolyse, vue depuis le quai d'Alger."]
     assert extracted.credits == ["Marc Oller / AFP"]
     assert extracted.agency == "AFP"
@@ -744,10 +744,10 @@ def test_pdf_without_document_information():
         ("D:2024", "2024"),
         ("D:202403", "2024-03"),
         ("D:20240315", "2024-03-15"),
-        ("D:20240315103000Z", "2024-03-15T10:30:00"),
-        ("D:20240315103000Z00'00'", "2024-03-15T10:30:00"),
-        ("D:20240315103000-05'00'", "2024-03-15T15:30:00"),
-        ("20240315103000+0530", "2024-03-15T05:00:00"),
+        ("D:20240315103000Z", "2024-03-15T10:30:00+00:00"),
+        ("D:20240315103000Z00'00'", "2024-03-15T10:30:00+00:00"),
+        ("D:20240315103000-05'00'", "2024-03-15T10:30:00-05:00"),
+        ("20240315103000+0530", "2024-03-15T10:30:00+05:30"),
         ("D:20241345", None),
         ("hier", None),
         ("", None),
