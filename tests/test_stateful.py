@@ -148,7 +148,11 @@ def test_any_query_gives_results_or_a_clean_error(query: str):
     except ClipperError as exc:  # pragma: no cover - only usage errors are expected
         raise AssertionError(f"unexpected {exc!r}") from exc
     else:
-        assert result.total >= 0
+        # A result is a consistent page of the eight stored clippings.
+        ids = [hit.clipping.id for hit in result.hits]
+        assert 0 <= result.total <= len(WORDS)
+        assert len(ids) == min(5, result.total) == len(set(ids))
+        assert all(hit.clipping.title.startswith("Titre ") for hit in result.hits)
     finally:
         archive.close()
 
