@@ -135,7 +135,8 @@ def filter_options(f: Callable[..., Any]) -> Callable[..., Any]:
     @click.option("--agency", help="Only clippings credited to this agency (AFP, Reuters...).")
     @click.option(
         "--since",
-        help="Only clippings dated from this day on: 2024, 2024-03, 2024-03-15, or 7d, 2w, 3m, 1y.",
+        help="Only clippings dated from this period on: 2024, 2024-03, 2024-03-15, "
+        "'15 mars 2024', 'juin 2020', 'hier', or 7d, 2w, 3m, 1y.",
     )
     @click.option("--until", help="Only clippings dated up to this period (same forms).")
     @functools.wraps(f)
@@ -149,7 +150,7 @@ def filter_options(f: Callable[..., Any]) -> Callable[..., Any]:
         until: str | None,
         **kwargs: Any,
     ) -> Any:
-        from clipper.dates import parse_period
+        from clipper.dates import parse_period, parse_range
         from clipper.searching import Filters
 
         for name, value in (("--since", since), ("--until", until)):
@@ -158,6 +159,10 @@ def filter_options(f: Callable[..., Any]) -> Callable[..., Any]:
                     parse_period(value)
                 except ClipperError as exc:
                     raise click.BadParameter(exc.message, param_hint=name) from None
+        try:
+            parse_range(since, until)
+        except ClipperError as exc:
+            raise click.UsageError(exc.message) from None
         filters = Filters(
             source=source, lang=lang, tag=tag, agency=agency, since=since, until=until
         )

@@ -12,25 +12,40 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal, cast
 
 from clipper.errors import DateFormatError
 
 _ISO_PARTIAL = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>\d{1,2})(?:-(?P<day>\d{1,2}))?)?$")
 _RELATIVE = re.compile(r"^(?P<count>\d{1,4})\s*(?P<unit>[dwmy])$", re.IGNORECASE)
+# A bare number that is not a year ("24", "123") is ambiguous: refused, not guessed.
+_WRITTEN_TIME = re.compile(r"\d{1,2}\s*[:h]\s*\d{2}")
+_BARE_NUMBER = re.compile(r"^\d{1,3}$|^\d{5,}$")
 
-DATE_FORMS = "YYYY, YYYY-MM, YYYY-MM-DD, or a span back from today such as 7d, 2w, 3m, 1y"
+DATE_FORMS = (
+    "YYYY, YYYY-MM, YYYY-MM-DD, a date in words ('15 mars 2024', 'juin 2020', "
+    "'March 2024', 'hier', 'last month'), or a span back from today such as 7d, 2w, 3m, 1y"
+)
+
+# What a date in words names: dateparser's "period" ("time" when it gives an hour).
+Granularity = Literal["time", "day", "week", "month", "year"]
 
 
 @dataclass(frozen=True)
 class Period:
-    """A half-open interval of time ``[start, end)`` in naive UTC."""
+    """A half-open interval of time ``[start, end)``, naive, in the clippings' own clock."""
 
     start: datetime
     end: datetime
 
 
 def parse_period(text: str, *, today: date | None = None) -> Period:
-    """``"2024-03"`` -> March 2024; ``"7d"`` -> the last 7 days up to the end of today."""
+    """``"2024-03"`` -> March 2024; ``"7d"`` -> the last 7 days up to the end of today.
+
+    Dates in words, French or English, stand for the day, week, month or year
+    they name: ``"15 mars 2024"`` is that day, ``"juin 2020"`` that month,
+    ``"hier"`` yesterday, ``"last month"`` the whole previous month.
+    """
     value = text.strip()
     if match := _ISO_PARTIAL.match(value):
         year = int(match["year"])
@@ -40,11 +55,8 @@ def parse_period(text: str, *, today: date | None = None) -> Period:
             if month is None:
                 return Period(datetime(year, 1, 1), datetime(year + 1, 1, 1))
             if day is None:
-                start = datetime(year, month, 1)
-                last = calendar.monthrange(year, month)[1]
-                return Period(start, start + timedelta(days=last))
-            start = datetime(year, month, day)
-            return Period(start, start + timedelta(days=1))
+                return _period_of(datetime(year, month, 1), "month")
+            return _period_of(datetime(year, month, day), "day")
         except ValueError as exc:
             raise DateFormatError(f"invalid date {text!r}: {exc}") from exc
     if match := _RELATIVE.match(value):
@@ -59,7 +71,40 @@ def parse_period(text: str, *, today: date | None = None) -> Period:
         else:
             start = _months_back(today, count * (12 if unit == "y" else 1))
         return Period(start, end)
-    raise DateFormatError(f"cannot read date {text!r}", hint=f"use {DATE_FORMS}")
+    moment, granularity = _read_words(value, today)
+    return _period_of(moment, granularity)
+
+
+def _period_of(moment: datetime, granularity: Granularity) -> Period:
+    day = datetime(moment.year, moment.month, moment.day)
+    if granularity in ("time", "day"):
+        return Period(day, day + timedelta(days=1))
+    if granularity == "week":
+        return Period(day, day + timedelta(weeks=1))
+    if granularity == "month":
+        first = day.replace(day=1)
+        return Period(first, first + timedelta(days=calendar.monthrange(day.year, day.month)[1]))
+    return Period(datetime(day.year, 1, 1), datetime(day.year + 1, 1, 1))
+
+
+def _read_words(value: str, today: date | None) -> tuple[datetime, Granularity]:
+    """A date written in words, through dateparser: the moment and what it names."""
+    if not value or _BARE_NUMBER.match(value):
+        raise DateFormatError(f"cannot read date {value!r}", hint=f"use {DATE_FORMS}")
+    from dateparser.date import DateDataParser  # lazy: slow to import, rarely needed
+
+    settings: dict[str, Any] = {
+        "RETURN_AS_TIMEZONE_AWARE": False,
+        "PREFER_DAY_OF_MONTH": "first",
+        "PREFER_DATES_FROM": "past",
+    }
+    if today is not None:
+        settings["RELATIVE_BASE"] = datetime.combine(today, datetime.min.time())
+    data = DateDataParser(languages=["fr", "en"], settings=settings).get_date_data(value)
+    if data.date_obj is None:
+        raise DateFormatError(f"cannot read date {value!r}", hint=f"use {DATE_FORMS}")
+    period = data.period if data.period in ("time", "week", "month", "year") else "day"
+    return data.date_obj, cast(Granularity, period)
 
 
 def _months_back(today: date, months: int) -> datetime:
@@ -69,10 +114,14 @@ def _months_back(today: date, months: int) -> datetime:
     return datetime(year, month + 1, day) + timedelta(days=1)
 
 
-def parse_range(start: str | None, end: str | None) -> Period:
-    """A range whose bounds are periods: from the start of ``start`` to the end of ``end``."""
-    low = parse_period(start).start if start else datetime.min
-    high = parse_period(end).end if end else datetime.max
+def parse_range(start: str | None, end: str | None, *, today: date | None = None) -> Period:
+    """A range whose bounds are periods: from the start of ``start`` to the end of ``end``.
+
+    Every front end (``--since/--until``, ``date:[A TO B]``, the web filters)
+    comes here, so an empty or reversed range is the same error everywhere.
+    """
+    low = parse_period(start, today=today).start if start else datetime.min
+    high = parse_period(end, today=today).end if end else datetime.max
     if low >= high:
         raise DateFormatError(f"empty date range: {start or '…'} to {end or '…'}")
     return Period(low, high)
@@ -81,8 +130,8 @@ def parse_range(start: str | None, end: str | None) -> Period:
 def parse_document_date(text: str) -> str:
     """Normalise a clipping's date as given by a user or a file to ISO 8601.
 
-    Accepts ISO dates and datetimes, and free forms in French or English
-    ("15 mars 2024", "March 15, 2024") through dateparser.
+    Accepts ISO dates and datetimes, and dates in words in French or English:
+    "15 mars 2024" gives ``2024-03-15``, "juin 2020" gives ``2020-06``.
     """
     value = text.strip()
     if _ISO_PARTIAL.match(value):
@@ -91,7 +140,15 @@ def parse_document_date(text: str) -> str:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        parsed = _parse_free_date(value)
+        moment, granularity = _read_words(value, None)
+        if granularity == "year":
+            return f"{moment.year:04d}"
+        if granularity == "month":
+            return f"{moment.year:04d}-{moment.month:02d}"
+        # "hier" comes back at the current hour: only a written time is kept.
+        if granularity != "time" and not _WRITTEN_TIME.search(value):
+            return moment.date().isoformat()
+        parsed = moment
     # The day is the one the publisher wrote: the offset is kept as written,
     # never converted to UTC (00:30 at +01:00 is still January 1st).
     if parsed.time() == datetime.min.time():
@@ -106,19 +163,6 @@ def _iso_day_or_partial(value: str, period: Period) -> str:
     if len(parts) == 2:
         return f"{period.start.year:04d}-{period.start.month:02d}"
     return period.start.date().isoformat()
-
-
-def _parse_free_date(value: str) -> datetime:
-    import dateparser  # lazy: slow to import, only needed for free-form dates
-
-    parsed = dateparser.parse(
-        value,
-        languages=["fr", "en"],
-        settings={"RETURN_AS_TIMEZONE_AWARE": False, "PREFER_DAY_OF_MONTH": "first"},
-    )
-    if parsed is None:
-        raise DateFormatError(f"cannot read date {value!r}", hint="use YYYY-MM-DD")
-    return parsed
 
 
 def document_datetime(value: str | None) -> datetime | None:

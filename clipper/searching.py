@@ -30,7 +30,7 @@ from whoosh.qparser.plugins import FuzzyTermPlugin as _Fuzzy
 from whoosh.qparser.plugins import PhrasePlugin, SingleQuotePlugin, WildcardPlugin
 
 from clipper.analysis import STEMMED_LANGUAGES, stem_word, word_forms
-from clipper.dates import parse_period
+from clipper.dates import parse_range
 from clipper.errors import QuerySyntaxError
 from clipper.fields import (
     FACET_FIELDS,
@@ -80,6 +80,9 @@ class Filters:
         return {name: value for name in self.NAMES if (value := getattr(self, name))}
 
 
+_DATE_FIELDS = frozenset({"date", "added"})
+
+
 class _FieldExpansionPlugin(Plugin):
     """Send an unfielded word to every text field, a named field to its group.
 
@@ -97,6 +100,12 @@ class _FieldExpansionPlugin(Plugin):
                 group[i] = self._expand(parser, node)
                 continue
             if not node.has_fieldname:
+                continue
+            if isinstance(node, PhrasePlugin.PhraseNode) and node.fieldname in _DATE_FIELDS:
+                # date:"15 mars 2024" is one date in words, not a phrase of terms.
+                word = syntax.WordNode(node.text).set_fieldname(node.fieldname)
+                word.startchar, word.endchar = node.startchar, node.endchar
+                group[i] = word
                 continue
             if isinstance(node, WildcardPlugin.WildcardNode | _Fuzzy.FuzzyTermNode):
                 # These nodes skip analysis: fold them as the analyzer would.
@@ -189,10 +198,9 @@ def filter_query(schema: Any, filters: Filters) -> Any | None:
     if filters.tag:
         parts.append(wq.Term("tag", fold(filters.tag.strip().lower())))
     if filters.since or filters.until:
-        low = parse_period(filters.since).start if filters.since else None
-        high = (
-            parse_period(filters.until).end - timedelta(microseconds=1) if filters.until else None
-        )
+        period = parse_range(filters.since, filters.until)
+        low = period.start if filters.since else None
+        high = period.end - timedelta(microseconds=1) if filters.until else None
         parts.append(wq.DateRange("sortdate", low, high))
     if filters.added_after:
         after = filters.added_after + timedelta(microseconds=1)

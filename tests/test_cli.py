@@ -293,8 +293,16 @@ def test_search_no_hits_exits_1_with_message_on_stderr(runner, two_clippings):
     ("args", "message"),
     [
         (["search", "date:2024-99"], "Error: invalid query"),
-        (["search", "date:[2024 TO hier]"], "cannot read date 'hier'"),
-        (["search", "casque", "--since", "last week"], "Invalid value for --since"),
+        (["search", "date:[2024 TO naguère]"], "cannot read date 'naguère'"),
+        (["search", "casque", "--since", "jamais de la vie"], "Invalid value for --since"),
+        (
+            ["search", "casque", "--since", "2020-07", "--until", "2020-06"],
+            "Error: empty date range: 2020-07 to 2020-06\n",
+        ),
+        (
+            ["search", "casque date:[2020-07 TO 2020-06]"],
+            "Error: invalid query: empty date range: 2020-07 to 2020-06\n",
+        ),
         (["search", ""], "empty query"),
         (["search", "foo:bar"], "unknown field 'foo'"),
         (["search", "casque", "--limit", "0"], "Invalid value for '--limit'"),
@@ -322,6 +330,29 @@ def test_search_filters_and_paging(runner, two_clippings):
     )
     page2 = invoke(runner, "list", "--limit", "1", "--offset", "1", "--format", "ids")
     assert page2.stdout == seed_id + "\n"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--since", "15 mars 2024", "--until", "mars 2024"],
+        ["--since", "mars 2024", "--until", "1er avril 2024"],
+        ["--until", "31 March 2024"],
+    ],
+)
+def test_since_and_until_take_dates_in_words(runner, two_clippings, args):
+    seed_id, _ = two_clippings
+    result = invoke(runner, "search", "casque OR inflation", *args, "--format", "ids")
+    assert result.stdout == seed_id + "\n"
+
+
+@pytest.mark.parametrize(
+    "query", ['date:"mars 2024"', 'date:"15 mars 2024"', "date:[février 2024 TO mars 2024]"]
+)
+def test_date_field_takes_dates_in_words(runner, two_clippings, query):
+    seed_id, _ = two_clippings
+    result = invoke(runner, "search", f"(casque OR inflation) {query}", "--format", "ids")
+    assert result.stdout == seed_id + "\n"
 
 
 def test_search_on_a_missing_corpus_says_how_to_start(runner, corpus_dir):

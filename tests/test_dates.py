@@ -28,7 +28,31 @@ def test_periods(text, start, end):
     assert (period.start, period.end) == (start, end)
 
 
-@pytest.mark.parametrize("text", ["2024-13", "2024-02-30", "yesterday", "24", "", "2024/03"])
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("15 mars 2024", datetime(2024, 3, 15), datetime(2024, 3, 16)),
+        ("1er janvier 2024", datetime(2024, 1, 1), datetime(2024, 1, 2)),
+        ("March 15, 2024", datetime(2024, 3, 15), datetime(2024, 3, 16)),
+        ("juin 2020", datetime(2020, 6, 1), datetime(2020, 7, 1)),
+        ("June 2020", datetime(2020, 6, 1), datetime(2020, 7, 1)),
+        ("février 2024", datetime(2024, 2, 1), datetime(2024, 3, 1)),
+        ("2024/03", datetime(2024, 3, 1), datetime(2024, 4, 1)),
+        ("hier", datetime(2026, 11, 25), datetime(2026, 11, 26)),
+        ("yesterday", datetime(2026, 11, 25), datetime(2026, 11, 26)),
+        ("aujourd'hui", datetime(2026, 11, 26), datetime(2026, 11, 27)),
+        ("il y a 3 jours", datetime(2026, 11, 23), datetime(2026, 11, 24)),
+        ("le mois dernier", datetime(2026, 10, 1), datetime(2026, 11, 1)),
+        ("last month", datetime(2026, 10, 1), datetime(2026, 11, 1)),
+        ("last year", datetime(2025, 1, 1), datetime(2026, 1, 1)),
+    ],
+)
+def test_dates_in_words_name_their_day_month_or_year(text, start, end):
+    period = parse_period(text, today=TODAY)
+    assert (period.start, period.end) == (start, end)
+
+
+@pytest.mark.parametrize("text", ["2024-13", "2024-02-30", "yesterday-ish", "24", "", "12345"])
 def test_unreadable_dates_raise(text):
     with pytest.raises(DateFormatError):
         parse_period(text)
@@ -39,9 +63,18 @@ def test_range_runs_from_start_of_first_to_end_of_last():
     assert (period.start, period.end) == (datetime(2024, 3, 1), datetime(2024, 3, 16))
 
 
-def test_reversed_range_is_an_error():
-    with pytest.raises(DateFormatError, match="empty date range"):
-        parse_range("2024-05", "2024-03")
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [("2024-05", "2024-03"), ("juin 2020", "mai 2020"), ("2024-03-02", "2024-03-01")],
+)
+def test_reversed_range_is_an_error(start, end):
+    with pytest.raises(DateFormatError, match=f"^empty date range: {start} to {end}$"):
+        parse_range(start, end)
+
+
+def test_range_in_words():
+    period = parse_range("juin 2020", "15 mars 2024")
+    assert (period.start, period.end) == (datetime(2020, 6, 1), datetime(2024, 3, 16))
 
 
 @pytest.mark.parametrize(
@@ -56,6 +89,8 @@ def test_reversed_range_is_an_error():
         ("2024-03-15T00:00:00-05:00", "2024-03-15"),
         ("15 mars 2024", "2024-03-15"),
         ("March 15, 2024", "2024-03-15"),
+        ("juin 2020", "2020-06"),
+        ("le 3 mars 2024 à 14h30", "2024-03-03T14:30:00"),
     ],
 )
 def test_document_dates_are_normalised_to_iso(text, iso):
