@@ -204,7 +204,7 @@ def test_relative_spans_cover_recent_additions(archive, ids):
 
 
 def test_unreadable_since_is_an_error_not_a_full_search(runner, ids):
-    result = runner.invoke(cli, ["search", "langage", "--since", "la semaine dernière"])
+    result = runner.invoke(cli, ["search", "langage", "--since", "la semaine d'avant-hier"])
     assert result.exit_code == 2
     assert "cannot read date" in result.stderr
 
