@@ -20,7 +20,7 @@ from clipper import __version__
 from clipper.errors import EXIT_FAILURE, ClipperError
 
 if TYPE_CHECKING:
-    from clipper.archive import Archive
+    from clipper.archive import Archive, SearchResult
     from clipper.ingest import Metadata
     from clipper.searching import Filters
 
@@ -97,6 +97,15 @@ def _archive(ctx: click.Context, *, create: bool = False) -> Archive:
 
 def _err(message: str) -> None:
     click.echo(message, err=True)
+
+
+def _echo_hits(result: SearchResult, fmt: str, *, show_snippets: bool = True) -> None:
+    from clipper import render
+
+    if fmt == "text":
+        click.echo(render.hits_as_text(result, show_snippets=show_snippets))
+    else:
+        click.echo(render.hits_as(result, fmt), nl=False)
 
 
 # -- shared options ---------------------------------------------------------
@@ -513,10 +522,10 @@ def search(
         if result.suggestion:
             message += f" Did you mean: {result.suggestion}"
         _err(message)
-        if fmt == "json":
-            click.echo(render.hits_as(result, fmt))
+        if fmt in ("json", "csv"):  # a document a script can still parse: {} or the header
+            click.echo(render.hits_as(result, fmt), nl=False)
         ctx.exit(EXIT_FAILURE)
-    click.echo(render.hits_as_text(result) if fmt == "text" else render.hits_as(result, fmt))
+    _echo_hits(result, fmt)
     if result.suggestion and fmt == "text":
         _err(f"Did you mean: {result.suggestion}")
 
@@ -529,7 +538,6 @@ def search(
 @click.pass_context
 def similar(ctx: click.Context, clipping_id: str, limit: int, copies: bool, fmt: str) -> None:
     """Clippings closest to one clipping, by its key terms (related stories)."""
-    from clipper import render
     from clipper.archive import SearchResult
 
     archive = _archive(ctx)
@@ -539,7 +547,7 @@ def similar(ctx: click.Context, clipping_id: str, limit: int, copies: bool, fmt:
         _err(f"No clipping is similar to {clipping.short_id}.")
         ctx.exit(EXIT_FAILURE)
     result = SearchResult(f"similar:{clipping.id}", len(hits), hits)
-    click.echo(render.hits_as_text(result) if fmt == "text" else render.hits_as(result, fmt))
+    _echo_hits(result, fmt)
 
 
 @cli.group()
@@ -614,7 +622,7 @@ def watch_run(ctx: click.Context, name: str | None, fmt: str) -> None:
                 click.echo(click.style(f"{w.name}: {result.total} new", bold=True))
                 click.echo(render.hits_as_text(result))
             else:
-                click.echo(render.hits_as(result, fmt))
+                click.echo(render.hits_as(result, fmt), nl=False)
     if not new:
         _err("No new clippings." if runs else "No saved searches.")
         ctx.exit(EXIT_FAILURE)
@@ -715,11 +723,10 @@ def list_(ctx: click.Context, filters: Filters, limit: int, offset: int, fmt: st
     result = archive.list_clippings(filters, limit=limit, offset=offset)
     if result.total == 0:
         _err("No clippings.")
+        if fmt in ("json", "csv"):
+            click.echo(render.hits_as(result, fmt), nl=False)
         ctx.exit(EXIT_FAILURE)
-    if fmt == "text":
-        click.echo(render.hits_as_text(result, show_snippets=False))
-    else:
-        click.echo(render.hits_as(result, fmt))
+    _echo_hits(result, fmt, show_snippets=False)
 
 
 @cli.command()

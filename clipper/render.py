@@ -40,14 +40,18 @@ def to_json(data: Any) -> str:
 
 
 def hits_as(result: SearchResult, fmt: str) -> str:
-    """Machine formats for a search or list result."""
+    """Machine formats for a search or list result, each line ending in a newline.
+
+    An empty page is empty output in ``ids`` and ``jsonl`` (no blank line for a
+    script to read as an id), and the header row alone in ``csv``.
+    """
     if fmt == "json":
-        return to_json(result.to_dict())
+        return to_json(result.to_dict()) + "\n"
     rows = [hit.to_dict() for hit in result.hits]
     if fmt == "jsonl":
-        return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows).rstrip("\n")
+        return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
     if fmt == "ids":
-        return "\n".join(row["id"] for row in rows)
+        return "".join(row["id"] + "\n" for row in rows)
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
@@ -55,7 +59,7 @@ def hits_as(result: SearchResult, fmt: str) -> str:
         for row in rows:
             row = {**row, "tags": ";".join(row["tags"])}
             writer.writerow([row[c] if row[c] is not None else "" for c in HIT_CSV_COLUMNS])
-        return buffer.getvalue().rstrip("\n")
+        return buffer.getvalue()
     raise ValueError(fmt)
 
 

@@ -282,6 +282,33 @@ def test_search_line_formats(runner, two_clippings, fmt):
         assert set(lines) == {seed_id, bank_id}
 
 
+CSV_HEADER = "id,score,title,source,agency,date,lang,url,tags,snippet\n"
+
+
+@pytest.mark.parametrize(
+    ("command", "fmt", "stdout"),
+    [
+        (["search", "casque OR inflation"], "ids", ""),
+        (["search", "casque OR inflation"], "jsonl", ""),
+        (["search", "casque OR inflation"], "csv", CSV_HEADER),
+        (["list"], "ids", ""),
+        (["list"], "csv", CSV_HEADER),
+    ],
+)
+def test_a_page_past_the_last_hit_is_empty_output(runner, two_clippings, command, fmt, stdout):
+    result = invoke(runner, *command, "--offset", "5", "--format", fmt)
+    assert result.exit_code == 0
+    assert result.stdout == stdout
+
+
+@pytest.mark.parametrize(("command", "stdout"), [("search", CSV_HEADER), ("list", CSV_HEADER)])
+def test_csv_without_hits_still_has_its_header(runner, two_clippings, command, stdout):
+    args = [command, "zeppelin"] if command == "search" else [command, "--lang", "de"]
+    result = invoke(runner, *args, "--format", "csv")
+    assert result.exit_code == 1
+    assert result.stdout == stdout
+
+
 def test_search_no_hits_exits_1_with_message_on_stderr(runner, two_clippings):
     result = invoke(runner, "search", "zeppelin")
     assert result.exit_code == 1
