@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from clipper.errors import ClipperError, CorpusError, InputError, UsageError
-from clipper.fetch import is_url
+from clipper.fetch import is_url, unsupported_scheme
 from clipper.ingest import STDIN_NAME, Metadata
 from clipper.locking import corpus_lock
 from clipper.model import Clipping, normalise_tags
@@ -330,6 +330,9 @@ class Archive:
                 yield Source(STDIN_NAME, kind="bytes", data=stdin)
             elif is_url(text):
                 yield Source(text, kind="url")
+            elif scheme := unsupported_scheme(text):
+                error = f"{text}: unsupported URL scheme '{scheme}' (only http and https)"
+                report.record(AddOutcome(text, "failed", error=error))
             elif Path(text).is_dir():
                 root = Path(text).resolve()
                 for child in sorted(_files_below(Path(text))):

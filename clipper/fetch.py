@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -23,8 +24,21 @@ class Fetched:
     fetched: str  # ISO 8601 UTC
 
 
+FETCHED_SCHEMES = ("http", "https")
+# scheme://…: what a user meant as an address, fetched or not (RFC 3986 scheme).
+_ANY_URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://")
+
+
 def is_url(text: str) -> bool:
     return text.startswith(("http://", "https://"))
+
+
+def unsupported_scheme(text: str) -> str | None:
+    """The scheme of an address clipper does not fetch (``ftp``, ``file``), else ``None``."""
+    match = _ANY_URL.match(text)
+    if match and match["scheme"].lower() not in FETCHED_SCHEMES:
+        return match["scheme"]
+    return None
 
 
 def fetch(url: str, *, timeout: float = TIMEOUT_SECONDS, max_bytes: int = MAX_BYTES) -> Fetched:

@@ -151,6 +151,17 @@ def test_bad_inputs_fail_one_by_one_and_the_rest_is_stored(
     assert len(stored) == 4  # two whole clippings, no partial file, no temp file
 
 
+@pytest.mark.parametrize("address", ["ftp://example.org/x", "file:///etc/hosts", "FTP://a/b"])
+def test_add_names_an_unsupported_url_scheme(runner, address):
+    result = invoke(runner, "add", address, HEADLINE)
+    assert result.exit_code == 1
+    scheme = address.split(":")[0]
+    assert result.stderr.splitlines() == [
+        f"Error: {address}: unsupported URL scheme '{scheme}' (only http and https)",
+        "1 added, 1 failed",
+    ]
+
+
 def test_add_json_report(runner, tmp_path):
     (tmp_path / "empty.txt").write_bytes(b"")
     result = invoke(runner, "add", HEADLINE, str(tmp_path / "empty.txt"), "--json")
