@@ -158,6 +158,14 @@ def clipping_as_dict(clipping: Clipping, copies: list[Clipping]) -> dict[str, An
     return {**clipping.to_dict(), "copies": [copy_summary(c) for c in copies]}
 
 
+def _original_kind(c: Clipping) -> str:
+    """``text/html, utf-8``; a binary original (a PDF) has no text encoding to show."""
+    textual = c.content_type.startswith(("text/", "message/")) or c.content_type.endswith(
+        ("/json", "+xml")
+    )
+    return f"{c.content_type}, {c.encoding}" if textual else c.content_type
+
+
 def clipping_as_text(clipping: Clipping, copies: list[Clipping]) -> str:
     c = clipping
     lines = [click.style(one_line(c.title), bold=True), ""]
@@ -174,7 +182,7 @@ def clipping_as_text(clipping: Clipping, copies: list[Clipping]) -> str:
         ("note", c.note),
         ("captions", " | ".join(c.captions)),
         ("credits", " | ".join(c.credits)),
-        ("original", f"{c.original} ({c.content_type}, {c.encoding})"),
+        ("original", f"{c.original} ({_original_kind(c)})"),
         ("near-dup of", f"{c.duplicate_of} (similarity {c.similarity})" if c.duplicate_of else ""),
     ]
     shown = [(name, value) for name, value in fields if value]

@@ -442,6 +442,17 @@ def test_show_json_has_the_documented_keys(runner, two_clippings):
     assert data["captions"][1] == "Le boîtier de rangement en textile recyclé."
 
 
+@pytest.mark.parametrize(
+    ("fixture", "kind"),
+    [("pdf/article_fr.pdf", "application/pdf"), ("headline_en.txt", "text/plain, utf-8")],
+)
+def test_show_gives_an_encoding_for_text_originals_only(runner, fixture, kind):
+    clipping_id = added_id(runner, str(FIXTURES / fixture))
+    lines = invoke(runner, "show", clipping_id).stdout.splitlines()
+    suffix = Path(fixture).suffix
+    assert f"original: {clipping_id}.orig{suffix} ({kind})" in lines
+
+
 def test_show_unknown_id(runner, two_clippings):
     result = runner.invoke(cli, ["show", "0000"])
     assert result.exit_code == 1
