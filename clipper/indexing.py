@@ -12,6 +12,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -342,6 +343,20 @@ def _open_writer(ix: Any, corpus: Corpus, *, bulk: bool = False) -> Any:
 _FORK_SERVER = multiprocessing.get_context("forkserver")
 
 
+def _quiet_resource_tracker() -> None:
+    """Keep multiprocessing's resource tracker from warning about a killed import.
+
+    The queues' semaphores are registered with the tracker, a process that
+    unlinks them when the importer is gone however it ended. After a SIGKILL
+    it does so, and warns on the user's terminal that they "leaked". The
+    tracker takes its warning options from this interpreter's when it starts:
+    the cleanup stays, the warning goes.
+    """
+    quiet = "ignore:resource_tracker:UserWarning"
+    if quiet not in sys.warnoptions:
+        sys.warnoptions.append(quiet)
+
+
 class _AnalysingTask(SubWriterTask):
     """One of Whoosh's analysing processes, started from the fork server.
 
@@ -385,6 +400,7 @@ class _AnalysingWriter(MpWriter):
 
     def __init__(self, ix: Any, **options: Any) -> None:
         super().__init__(ix, **options)
+        _quiet_resource_tracker()
         # Queues shared with the fork server's processes come from its context.
         self.jobqueue = _FORK_SERVER.Queue(self.procs * 4)
         self.resultqueue = _FORK_SERVER.Queue()

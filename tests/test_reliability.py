@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -209,7 +210,9 @@ def test_a_killed_bulk_import_leaves_no_worker_behind(tmp_path, corpus_dir):
     assert source.stat().st_size > archive_module.PARALLEL_JSONL_BYTES
     Archive.open_or_create(corpus_dir).close()
     # Whoosh starts an analysing process per 100 documents.
-    process = _import_running(source, corpus_dir, stored=300)
+    errors = tmp_path / "stderr.txt"
+    with errors.open("wb") as stderr:
+        process = _import_running(source, corpus_dir, stored=300, stderr=stderr)
     workers = _descendants_of(process.pid)
     # Two preparing workers, the fork server and at least one analysing process,
     # started from the fork server rather than forked from the importer.
@@ -217,6 +220,9 @@ def test_a_killed_bulk_import_leaves_no_worker_behind(tmp_path, corpus_dir):
     assert len(_descendants_of(process.pid)) > len(_children_of(process.pid))
     _kill(process)
     assert [pid for pid in workers if not _wait_for_exit(pid, timeout=30)] == []
+    # Every process that shared the terminal has ended (multiprocessing's
+    # resource tracker among them, which warned of "leaked semaphores").
+    assert errors.read_text() == ""
 
 
 def test_a_bulk_import_failing_midway_ends_its_workers(tmp_path, corpus_dir, monkeypatch):
@@ -245,13 +251,15 @@ def test_a_bulk_import_failing_midway_ends_its_workers(tmp_path, corpus_dir, mon
     assert sorted(_index_ids(archive)) == sorted(archive.corpus.iter_ids())
 
 
-def _import_running(source: Path, corpus_dir: Path, stored: int) -> subprocess.Popen[bytes]:
+def _import_running(
+    source: Path, corpus_dir: Path, stored: int, stderr: Any = subprocess.DEVNULL
+) -> subprocess.Popen[bytes]:
     """A ``clipper import`` of ``source``, once it has reported ``stored`` clippings."""
     process = subprocess.Popen(
         [*CLIPPER, "import", str(source)],
         env=_env(corpus_dir),
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=stderr,
     )
     assert process.stdout is not None
     seen = 0
