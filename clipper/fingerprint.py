@@ -38,6 +38,8 @@ NEAR_DUPLICATE_THRESHOLD = 0.8
 _MERSENNE = np.uint64((1 << 61) - 1)
 _MAX_HASH = np.uint64((1 << 32) - 1)
 _WORD = re.compile(r"\w+")
+FINGERPRINT_CHARS = 200_000
+_BLOCK = 4096  # shingles hashed at a time: 4 MB a temporary
 
 Signature = npt.NDArray[np.uint64]
 
@@ -52,8 +54,12 @@ def _permutations() -> tuple[Signature, Signature]:
 
 
 def shingles(text: str) -> npt.NDArray[np.uint64]:
-    """32-bit hashes of the text's word 4-grams (folded, lower case)."""
-    words = _WORD.findall(fold(text.lower()))
+    """32-bit hashes of the word 4-grams (folded, lower case) of the text's beginning.
+
+    A copy of an article shares its beginning; beyond ``FINGERPRINT_CHARS``
+    (several times a long article) more text would only cost time and memory.
+    """
+    words = _WORD.findall(fold(text[:FINGERPRINT_CHARS].lower()))
     if len(words) < SHINGLE_WORDS:
         grams = {" ".join(words)} if words else set()
     else:
@@ -67,9 +73,15 @@ def signature(text: str) -> Signature:
     if hashes.size == 0:
         return np.full(NUM_PERM, _MAX_HASH, dtype=np.uint64)
     a, b = _permutations()
-    with np.errstate(over="ignore"):  # wrap-around is part of the hash family
-        permuted = ((np.outer(hashes, a) + b) % _MERSENNE) & _MAX_HASH
-    return np.asarray(permuted.min(axis=0), dtype=np.uint64)
+    minima = np.full(NUM_PERM, _MAX_HASH, dtype=np.uint64)
+    # In blocks: the whole shingles-by-permutations matrix of a long text would
+    # take 1 KB a shingle, several times over in temporaries.
+    for start in range(0, hashes.size, _BLOCK):
+        block = hashes[start : start + _BLOCK]
+        with np.errstate(over="ignore"):  # wrap-around is part of the hash family
+            permuted = ((np.outer(block, a) + b) % _MERSENNE) & _MAX_HASH
+        np.minimum(minima, permuted.min(axis=0), out=minima)
+    return minima
 
 
 def similarity(first: Signature, second: Signature) -> float:
