@@ -55,6 +55,10 @@ PHOTO_CREDIT = re.compile(
     r"(?P<credit>[^)\]]{1,120})[)\]]?\s*$",
     re.IGNORECASE,
 )
+# A credit named by a word ("Photo :", "Crédit :") starts its own sentence:
+# "…à Genève.Photo : le coupé", not "il a publié une photo : on y voit…".
+WORD_CREDIT_LABEL = re.compile(r"^\s*[(\[]?\s*(?:photo|crédit|credit)", re.IGNORECASE)
+BEFORE_OWN_SENTENCE = re.compile(r"(?:^|[.!?…»\"”)])\s*$")
 # Sidebar widgets: bulleted lines and ratings such as "10 / 10".
 WIDGET_BULLET = re.compile(r"^\s*[•●▪►◆·*–-]\s+\S")
 RATING = re.compile(r"^\s*\d{1,2}(?:[.,]\d)?\s*/\s*(?:5|10|20|100)\s*$")
@@ -62,6 +66,10 @@ RATING = re.compile(r"^\s*\d{1,2}(?:[.,]\d)?\s*/\s*(?:5|10|20|100)\s*$")
 SENTENCE_END = re.compile(r"[.!?…:;,»\"”]\s*$")
 FIRST_SENTENCE = re.compile(r"^(?P<sentence>.+?[.!?…])(?=\s+[A-ZÀ-Ý«\"“]|\s*$)", re.DOTALL)
 
+# Captions and sidebar lines are short lines apart from the body; a longer
+# line is body text, even when a credit is glued to its end.
+CAPTION_MAX_WORDS = 30
+SIDEBAR_MAX_WORDS = 20
 HEADLINE_MAX_CHARS = 150
 HEADLINE_MAX_WORDS = 24
 SUBHEADING_MAX_CHARS = 90
