@@ -8,7 +8,7 @@ import pytest
 from conftest import fixture_text
 
 from clipper.errors import InputError
-from clipper.extract.markdown import extract_markdown
+from clipper.extract.markdown import extract_markdown, markdown_to_text
 from clipper.extract.plaintext import extract_plain_text
 from clipper.ingest import extract_document, extract_json_record
 
@@ -244,3 +244,16 @@ def test_a_long_paragraph_pasted_twice_stays_in_the_body_once():
 def test_when_the_rules_would_leave_no_body_the_text_is_kept(text, body):
     assert extract_plain_text(text).text == body
     assert extract_document(text.encode(), "short.txt").text == body
+
+
+def test_markdown_emphasis_loses_its_markers_but_not_bullets_or_arithmetic():
+    body = (
+        "Un *mot* et un _autre_, du **gras**, du __gras__ et du ***tout***.\n\n"
+        "* une puce\n* deux puces\n\n"
+        "Le calcul 2 * 3 * 4 vaut 2*3*4, et snake_case_name reste tel quel."
+    )
+    assert markdown_to_text(body) == (
+        "Un mot et un autre, du gras, du gras et du tout.\n\n"
+        "* une puce\n* deux puces\n\n"
+        "Le calcul 2 * 3 * 4 vaut 2*3*4, et snake_case_name reste tel quel."
+    )
