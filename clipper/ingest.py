@@ -96,6 +96,10 @@ def metadata_from_mapping(data: dict[str, Any], name: str) -> Metadata:
             if not isinstance(value, list):
                 raise InputError(name, "'tags' must be a list or a comma-separated string")
             values["tags"] = [str(t) for t in value]
+        elif key == "author" and isinstance(value, list):
+            if not all(isinstance(v, str) for v in value):
+                raise InputError(name, "'author' must be a string or a list of strings")
+            values["author"] = ", ".join(v.strip() for v in value if v.strip()) or None
         elif key == "date":
             values["date"] = _date_text(value, name)
         else:

@@ -246,6 +246,32 @@ def test_when_the_rules_would_leave_no_body_the_text_is_kept(text, body):
     assert extract_document(text.encode(), "short.txt").text == body
 
 
+@pytest.mark.parametrize(
+    ("byline", "author"),
+    [
+        ("Par Jeanne Dupont et Paul Martin", "Jeanne Dupont, Paul Martin"),
+        (
+            "Par Alexandre Hervé, Julie Piet et Marc de Lattre",
+            "Alexandre Hervé, Julie Piet, Marc de Lattre",
+        ),
+        ("By Jane Doe and John Smith", "Jane Doe, John Smith"),
+        ("By Jane Doe & John Smith", "Jane Doe, John Smith"),
+    ],
+)
+def test_a_byline_keeps_every_author(byline, author):
+    text = f"Un titre court\n\n{byline}\n\nLe paragraphe de l'article commence ici.\n"
+    extracted = extract_plain_text(text)
+    assert extracted.author == author
+    assert extracted.text == "Le paragraphe de l'article commence ici."
+
+
+def test_json_record_with_a_list_of_authors_keeps_them_all():
+    record = {"title": "Un titre", "text": "Un paragraphe.", "author": ["Léa Roux", "Marc Gilles"]}
+    assert (
+        extract_json_record(json.dumps(record), "records.jsonl:1").author == "Léa Roux, Marc Gilles"
+    )
+
+
 def test_markdown_emphasis_loses_its_markers_but_not_bullets_or_arithmetic():
     body = (
         "Un *mot* et un _autre_, du **gras**, du __gras__ et du ***tout***.\n\n"

@@ -14,8 +14,11 @@ from dataclasses import dataclass, field
 from clipper.extract import Extracted, rules
 from clipper.textutil import shorten
 
+_NAME = r"[A-ZÀ-Ý][\w'’.-]+(?:\s+(?:de\s+|van\s+|von\s+)?[A-ZÀ-Ý][\w'’.-]+){0,3}"
+# Between names of a byline: "Par A, B et C", "By A and B", "By A & B".
+_NAME_SEPARATOR = r"\s*,\s*|\s+(?:et|and|&)\s+"
 _BYLINE = re.compile(
-    r"^\s*(?:[Pp]ar|[Bb]y)\s+(?P<author>[A-ZÀ-Ý][\w'’.-]+(?:\s+(?:de\s+|van\s+|von\s+)?[A-ZÀ-Ý][\w'’.-]+){0,3})\s*$"
+    rf"^\s*(?:[Pp]ar|[Bb]y)\s+(?P<author>{_NAME}(?:(?:{_NAME_SEPARATOR}){_NAME}){{0,5}})\s*$"
 )
 # How many closing non-blank lines may hold credit lines.
 _CREDIT_TAIL = 3
@@ -52,7 +55,7 @@ def extract_plain_text(text: str, *, has_title: bool = False) -> Extracted:
     if not (has_title or fallback) and len(paragraphs) > 1 and _reads_as_headline(paragraphs[0]):
         title = paragraphs.pop(0).strip()
     if len(paragraphs) > 1 and (match := _BYLINE.match(paragraphs[0])):
-        author = match["author"]
+        author = ", ".join(re.split(_NAME_SEPARATOR, match["author"]))
         paragraphs.pop(0)
     if paragraphs:
         dateline = rules.DATELINE.match(paragraphs[0])
