@@ -247,6 +247,27 @@ def test_when_the_rules_would_leave_no_body_the_text_is_kept(text, body):
 
 
 @pytest.mark.parametrize(
+    ("fields", "agency"),
+    [
+        ({"source": "Reuters"}, "Reuters"),
+        ({"provider": "Orange avec AFP"}, "AFP"),
+        ({"provider": "Orange avec AFP-Services"}, "AFP"),
+        ({"source": "Le Figaro avec Reuters"}, "Reuters"),
+        ({"source": "AFP, Reuters"}, "AFP"),
+        ({"provider": "Orange avec Media Services"}, None),
+        ({"source": "Ouest-France"}, None),
+        # An agency given by the record wins.
+        ({"source": "Reuters", "agency": "AP"}, "AP"),
+        # An explicit null, as `clipper export` writes it, means no agency.
+        ({"source": "Reuters", "agency": None}, None),
+    ],
+)
+def test_json_record_agency_from_its_source_or_provider(fields, agency):
+    record = {"title": "Un titre", "text": "Un paragraphe qui raconte une histoire.", **fields}
+    assert extract_json_record(json.dumps(record), "records.jsonl:1").agency == agency
+
+
+@pytest.mark.parametrize(
     ("byline", "author"),
     [
         ("Par Jeanne Dupont et Paul Martin", "Jeanne Dupont, Paul Martin"),

@@ -10,7 +10,8 @@ import re
 
 # Wire agencies: canonical name -> spellings met in French and English copy.
 AGENCIES: dict[str, tuple[str, ...]] = {
-    "AFP": ("AFP", "Agence France-Presse", "Agence France Presse"),
+    # AFP-Services writes AFP's copy for its clients' sites ("Orange avec AFP-Services").
+    "AFP": ("AFP", "Agence France-Presse", "Agence France Presse", "AFP-Services"),
     "Reuters": ("Reuters", "Thomson Reuters"),
     "AP": ("AP", "Associated Press"),
     "dpa": ("dpa", "DPA", "Deutsche Presse-Agentur"),
@@ -84,6 +85,15 @@ def canonical_agency(name: str) -> str | None:
         if any(wanted == s.casefold() for s in spellings):
             return canonical
     return None
+
+
+def agency_in_credit(text: str) -> str | None:
+    """The agency a credit names: ``"Reuters"``, ``"Orange avec AFP"``, ``"Source : AFP"``."""
+    if match := WITH_AGENCY_LINE.match(text):
+        return canonical_agency(match["agency"])
+    if match := SOURCE_LINE.match(text):
+        text = match["value"]
+    return next(iter(agencies_in(text)), None)
 
 
 def agencies_in(text: str) -> list[str]:
