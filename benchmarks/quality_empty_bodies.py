@@ -14,7 +14,7 @@ takes, in process and without a corpus:
   JSON line through :func:`clipper.pipeline.extract_source` as ``clipper
   import`` does (:func:`clipper.ingest.extract_json_record`); the source text is
   the record's ``text``;
-- ``rpm2_fr``: every ``.txt`` file of ``raw/`` as bytes, through format
+- ``rpm2_fr``: every ``.txt`` file of ``raw/Corpus_RPM2_*/`` as bytes, through format
   detection, decoding and plain-text extraction as ``clipper add`` does; the
   source text is the file's bytes read as UTF-8 (byte-order mark dropped);
 - the HTML sets, read as ``benchmarks/quality_html.py`` reads them, through
@@ -110,7 +110,8 @@ def load_docs(root: Path, name: str) -> Iterator[Doc]:
                 )
     elif name == "rpm2_fr":
         raw = root / "rpm2_fr" / "raw"
-        for path in sorted(raw.rglob("*.txt")):
+        # The articles and their reference summaries, not the corpus's readme.
+        for path in sorted(raw.glob("Corpus_RPM2_*/*.txt")):
             data = path.read_bytes()
             yield Doc(
                 name,
