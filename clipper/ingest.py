@@ -16,7 +16,7 @@ from typing import Any
 from clipper.dates import parse_document_date
 from clipper.decoding import decode
 from clipper.errors import ClipperError, InputError
-from clipper.extract import Extracted
+from clipper.extract import Extracted, rules
 from clipper.extract.markdown import extract_markdown
 from clipper.extract.plaintext import extract_plain_text
 from clipper.model import normalise_tags
@@ -96,6 +96,10 @@ def metadata_from_mapping(data: dict[str, Any], name: str) -> Metadata:
             if not isinstance(value, list):
                 raise InputError(name, "'tags' must be a list or a comma-separated string")
             values["tags"] = [str(t) for t in value]
+        elif key == "author" and isinstance(value, list):
+            if not all(isinstance(v, str) for v in value):
+                raise InputError(name, "'author' must be a string or a list of strings")
+            values["author"] = ", ".join(v.strip() for v in value if v.strip()) or None
         elif key == "date":
             values["date"] = _date_text(value, name)
         else:
@@ -159,6 +163,14 @@ def extract_json_record(line: str, name: str) -> Extracted:
     extracted = extract_plain_text(text, has_title=bool(title))
     extracted.content = f"{title or ''}\n\n{text}"
     extracted.content_type = "application/json"
+    # The record's own credit ("source": "Reuters", "provider": "Orange avec AFP")
+    # names the agency as a closing credit line does; an "agency" given still wins,
+    # and an explicit null (as `clipper export` writes) means none.
+    for key in ("source", "provider") if "agency" not in record else ():
+        value = record.get(key)
+        if isinstance(value, str) and (agency := rules.agency_in_credit(value)):
+            extracted.agency = agency
+            break
     extracted = apply_metadata(extracted, metadata_from_mapping(record, name), name)
     _restore_export_fields(extracted, record, name)
     extracted.extra.update(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import fixture_text
 
 from clipper.errors import InputError
-from clipper.extract.markdown import extract_markdown
+from clipper.extract.markdown import extract_markdown, markdown_to_text
 from clipper.extract.plaintext import extract_plain_text
-from clipper.ingest import extract_document
+from clipper.ingest import extract_document, extract_json_record
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +146,161 @@ def test_front_matter_must_be_a_mapping():
         extract_markdown("---\n- a\n- b\n---\nText here\n", "list.md")
 
 
-def test_a_document_of_captions_only_is_refused():
-    text = "Une photo. © Jean Nom / AFP\nUne photo. © Jean Nom / AFP\n"
-    with pytest.raises(InputError, match="no article text found"):
-        extract_document(text.encode(), "captions.txt")
+ONE_PARAGRAPH_BODY = (
+    "Le constructeur alsacien Véloria a dévoilé mardi à Genève un coupé électrique de 600"
+    " chevaux, produit à 250 exemplaires seulement.Présentée sur un stand discret, la voiture a"
+    " attiré des collectionneurs venus de toute l'Europe, séduits par sa carrosserie en fibre de"
+    " lin et par une autonomie annoncée de 480 kilomètres.Les premières livraisons sont"
+    " attendues au printemps, pour un prix qui n'a pas été communiqué."
+)
+
+
+def test_a_long_paragraph_ending_with_a_photo_credit_keeps_its_body():
+    extracted = extract_plain_text(fixture_text("one_paragraph_photo_fr.txt"), has_title=True)
+    assert extracted.text == ONE_PARAGRAPH_BODY
+    assert extracted.captions == []
+    assert extracted.credits == ["le coupé Véloria Aurore au salon de Genève"]
+
+
+def test_a_json_record_of_one_paragraph_ending_with_a_photo_credit_keeps_its_body():
+    record = {
+        "title": "Véloria dévoile son coupé",
+        "text": fixture_text("one_paragraph_photo_fr.txt"),
+    }
+    extracted = extract_json_record(json.dumps(record), "orangesum.jsonl:1")
+    assert extracted.text == ONE_PARAGRAPH_BODY
+    assert extracted.title == "Véloria dévoile son coupé"
+
+
+def test_web_copy_with_a_credit_glued_to_a_paragraph():
+    extracted = extract_plain_text(fixture_text("webcopy_photo_fr.txt"))
+    assert extracted.title == "Marée noire : les bénévoles se relaient sur les plages du Finistère"
+    assert extracted.author == "Léa Fontaine"
+    assert extracted.text == (
+        "Depuis l'échouage du cargo Aldebaran jeudi soir, des centaines de bénévoles ramassent"
+        " chaque jour des galettes de fioul sur les plages situées entre Plouguerneau et Landéda."
+        "\n\nUne course contre la marée"
+        "\n\nLes équipes doivent finir avant le retour de la marée haute, qui redépose du fioul"
+        " sur le sable à peine nettoyé. « On ramasse, la mer rapporte, on recommence », résume une"
+        " retraitée venue de Brest avec ses petits-enfants. La préfecture maritime a interdit la"
+        " pêche à pied jusqu'à nouvel ordre."
+        "\n\nLes associations réclament un fonds d'indemnisation pour les ostréiculteurs, qui"
+        " craignent de perdre une saison entière."
+    )
+    assert extracted.captions == ["Des bénévoles sur la plage de Lilia, samedi matin."]
+    assert extracted.credits == [
+        "Yann Le Goff / AFP",
+        "le cargo Aldebaran échoué au large de l'île Vierge",
+    ]
+    assert extracted.subheadings == ["Une course contre la marée"]
+    assert extracted.sidebar == [
+        "• Point d'accueil à la mairie de Landéda",
+        "• Inscriptions des bénévoles en ligne",
+        "• Gants et bottes fournis",
+    ]
+    assert (extracted.source, extracted.agency) == ("Reuters", "Reuters")
+
+
+def test_a_photo_word_inside_a_sentence_is_not_a_credit():
+    paragraph = (
+        "Le maire a longuement commenté la scène devant les caméras, puis il a publié une photo :"
+        " on y voit la digue rompue et les maisons inondées du quartier"
+    )
+    extracted = extract_plain_text(f"{paragraph}\n", has_title=True)
+    assert extracted.text == paragraph
+    assert extracted.credits == []
+
+
+def test_a_long_paragraph_pasted_twice_stays_in_the_body_once():
+    paragraph = (
+        "Les équipes doivent finir avant le retour de la marée haute, qui redépose du fioul sur le"
+        " sable à peine nettoyé, et les bénévoles se relaient depuis l'aube sur toutes les plages"
+        " de la côte, des plus fréquentées aux criques que seuls les pêcheurs connaissent."
+    )
+    text = f"Un titre court\n\n{paragraph}\n{paragraph}\n\nLa suite du texte est là.\n"
+    extracted = extract_plain_text(text)
+    assert extracted.text == f"{paragraph}\n\nLa suite du texte est là."
+    assert extracted.captions == []
+
+
+@pytest.mark.parametrize(
+    ("text", "body"),
+    [
+        # Only a caption with its credit, said twice as web copies do.
+        (
+            "Une photo. © Jean Nom / AFP\nUne photo. © Jean Nom / AFP\n",
+            "Une photo. © Jean Nom / AFP",
+        ),
+        (
+            "Le tramway de Brest inauguré samedi. © Ville de Brest\n",
+            "Le tramway de Brest inauguré samedi. © Ville de Brest",
+        ),
+        # Only indented bullets, the shape of a sidebar widget.
+        ("  • Un premier point\n  • Un second point\n", "• Un premier point\n\n• Un second point"),
+        # A headline and a byline-shaped line: the line is the text.
+        ("Un titre court\n\nPar Jeanne Dupont\n", "Par Jeanne Dupont"),
+    ],
+)
+def test_when_the_rules_would_leave_no_body_the_text_is_kept(text, body):
+    assert extract_plain_text(text).text == body
+    assert extract_document(text.encode(), "short.txt").text == body
+
+
+@pytest.mark.parametrize(
+    ("fields", "agency"),
+    [
+        ({"source": "Reuters"}, "Reuters"),
+        ({"provider": "Orange avec AFP"}, "AFP"),
+        ({"provider": "Orange avec AFP-Services"}, "AFP"),
+        ({"source": "Le Figaro avec Reuters"}, "Reuters"),
+        ({"source": "AFP, Reuters"}, "AFP"),
+        ({"provider": "Orange avec Media Services"}, None),
+        ({"source": "Ouest-France"}, None),
+        # An agency given by the record wins.
+        ({"source": "Reuters", "agency": "AP"}, "AP"),
+        # An explicit null, as `clipper export` writes it, means no agency.
+        ({"source": "Reuters", "agency": None}, None),
+    ],
+)
+def test_json_record_agency_from_its_source_or_provider(fields, agency):
+    record = {"title": "Un titre", "text": "Un paragraphe qui raconte une histoire.", **fields}
+    assert extract_json_record(json.dumps(record), "records.jsonl:1").agency == agency
+
+
+@pytest.mark.parametrize(
+    ("byline", "author"),
+    [
+        ("Par Jeanne Dupont et Paul Martin", "Jeanne Dupont, Paul Martin"),
+        (
+            "Par Alexandre Hervé, Julie Piet et Marc de Lattre",
+            "Alexandre Hervé, Julie Piet, Marc de Lattre",
+        ),
+        ("By Jane Doe and John Smith", "Jane Doe, John Smith"),
+        ("By Jane Doe & John Smith", "Jane Doe, John Smith"),
+    ],
+)
+def test_a_byline_keeps_every_author(byline, author):
+    text = f"Un titre court\n\n{byline}\n\nLe paragraphe de l'article commence ici.\n"
+    extracted = extract_plain_text(text)
+    assert extracted.author == author
+    assert extracted.text == "Le paragraphe de l'article commence ici."
+
+
+def test_json_record_with_a_list_of_authors_keeps_them_all():
+    record = {"title": "Un titre", "text": "Un paragraphe.", "author": ["Léa Roux", "Marc Gilles"]}
+    assert (
+        extract_json_record(json.dumps(record), "records.jsonl:1").author == "Léa Roux, Marc Gilles"
+    )
+
+
+def test_markdown_emphasis_loses_its_markers_but_not_bullets_or_arithmetic():
+    body = (
+        "Un *mot* et un _autre_, du **gras**, du __gras__ et du ***tout***.\n\n"
+        "* une puce\n* deux puces\n\n"
+        "Le calcul 2 * 3 * 4 vaut 2*3*4, et snake_case_name reste tel quel."
+    )
+    assert markdown_to_text(body) == (
+        "Un mot et un autre, du gras, du gras et du tout.\n\n"
+        "* une puce\n* deux puces\n\n"
+        "Le calcul 2 * 3 * 4 vaut 2*3*4, et snake_case_name reste tel quel."
+    )

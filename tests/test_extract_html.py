@@ -290,3 +290,14 @@ def test_importing_the_module_does_not_import_trafilatura():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def test_all_authors_of_a_json_ld_block_wrapped_in_cdata():
+    # Some sites wrap JSON-LD in CDATA; trafilatura then keeps only the first author.
+    page = _page("article_en_jsonld.html").replace(
+        b'<script type="application/ld+json">', b'<script type="application/ld+json"><![CDATA['
+    )
+    page = page.replace(b"}\n  </script>", b"}\n  ]]></script>", 1)
+    assert b"]]></script>" in page
+    extracted = extract_html(page, "article_en_jsonld.html")
+    assert extracted.author == "Sam Porter, Lena Ortiz"

@@ -115,6 +115,8 @@ _TAG_MAX_WORDS = 8
 _MAX_TAGS = 40
 _TAG_SEPARATORS = re.compile(r"\s*[,;]\s*")
 _HEADLINE_MIN_SHARED = 0.3
+# JSON-LD wrapped as XHTML character data: "<![CDATA[ {...} ]]>", sometimes commented "//".
+_CDATA = re.compile(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$")
 # Containers whose figures belong to the page or to a widget, not to the article.
 _NOT_ARTICLE = (
     "ancestor::nav or ancestor::aside"
@@ -175,6 +177,11 @@ def extract_html(
     if settings.drop_byline_lines:
         bylines, paragraphs = _take_byline_lines(paragraphs)
     authors = _authors(document.author)
+    # trafilatura keeps only the first author when it cannot parse the JSON-LD
+    # (CDATA-wrapped, for one): all its names, when they include what it found.
+    folded = {a.casefold() for a in page.ld_authors}
+    if len(page.ld_authors) > len(authors) and all(a.casefold() in folded for a in authors):
+        authors = page.ld_authors
     if agency is None:
         agency = _agency_from_byline(authors + page.meta_authors + bylines)
     sitename = page.sitename or _clean(document.sitename)
@@ -297,6 +304,7 @@ class _Page:
     captions: list[str]
     credits: list[str]
     meta_authors: list[str]
+    ld_authors: list[str]
     sitename: str | None
     headline: str | None
     link_texts: set[str]
@@ -350,6 +358,7 @@ def _read_page(tree: HtmlElement) -> _Page:
         captions=captions,
         credits=credits,
         meta_authors=[a for a in (_clean(str(v)) for v in meta_authors) if a],
+        ld_authors=_json_ld_people(article.get("author")),
         sitename=sitename,
         headline=_headline(tree),
     )
@@ -359,7 +368,7 @@ def _json_ld_article(tree: HtmlElement) -> dict[str, Any]:
     """The first schema.org ``*Article`` object of the page's JSON-LD, or ``{}``."""
     for script in tree.xpath("//script[@type='application/ld+json']"):
         try:
-            data = json.loads(script.text or "", strict=False)
+            data = json.loads(_CDATA.sub("", script.text or ""), strict=False)
         except ValueError:
             continue
         stack = [data]
@@ -375,6 +384,19 @@ def _json_ld_article(tree: HtmlElement) -> dict[str, Any]:
                 if isinstance(item.get("@graph"), list):
                     stack.extend(item["@graph"])
     return {}
+
+
+def _json_ld_people(value: Any) -> list[str]:
+    """Names of the ``Person`` objects (or plain names) of a JSON-LD ``author`` value."""
+    names = []
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, str):
+            names.append(item)
+        elif isinstance(item, dict) and isinstance(item.get("name"), str):
+            kinds = item.get("@type")
+            if kinds is None or "Person" in (kinds if isinstance(kinds, list) else [kinds]):
+                names.append(item["name"])
+    return _unique([n for n in names if not n.startswith("http")])
 
 
 def _has_article_text(paragraphs: list[str], link_texts: set[str]) -> bool:

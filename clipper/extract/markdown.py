@@ -14,6 +14,8 @@ _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<text>.*?)\s*#*\s*$", re.MULTILINE)
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _LINK = re.compile(r"\[(?P<text>[^\]]+)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"(\*\*|__)(?P<text>\S(?:.*?\S)?)\1")
+# *emphasis* and _emphasis_, but not "* bullet", "2 * 3", "2*3*4" nor snake_case.
+_ITALIC = re.compile(r"(?<![\w*])([*_])(?=[^\s*_])(?P<text>[^\n]*?[^\s*_])\1(?![\w*])")
 
 
 def split_front_matter(text: str, name: str) -> tuple[dict[str, Any], str]:
@@ -39,7 +41,8 @@ def markdown_to_text(body: str) -> str:
     body = _HEADING.sub(lambda m: m["text"], body)
     body = _IMAGE.sub("", body)
     body = _LINK.sub(lambda m: m["text"], body)
-    return _EMPHASIS.sub(lambda m: m["text"], body)
+    body = _EMPHASIS.sub(lambda m: m["text"], body)
+    return _ITALIC.sub(lambda m: m["text"], body)
 
 
 def extract_markdown(text: str, name: str) -> tuple[Extracted, dict[str, Any]]:

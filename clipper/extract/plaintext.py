@@ -14,8 +14,11 @@ from dataclasses import dataclass, field
 from clipper.extract import Extracted, rules
 from clipper.textutil import shorten
 
+_NAME = r"[A-ZÀ-Ý][\w'’.-]+(?:\s+(?:de\s+|van\s+|von\s+)?[A-ZÀ-Ý][\w'’.-]+){0,3}"
+# Between names of a byline: "Par A, B et C", "By A and B", "By A & B".
+_NAME_SEPARATOR = r"\s*,\s*|\s+(?:et|and|&)\s+"
 _BYLINE = re.compile(
-    r"^\s*(?:[Pp]ar|[Bb]y)\s+(?P<author>[A-ZÀ-Ý][\w'’.-]+(?:\s+(?:de\s+|van\s+|von\s+)?[A-ZÀ-Ý][\w'’.-]+){0,3})\s*$"
+    rf"^\s*(?:[Pp]ar|[Bb]y)\s+(?P<author>{_NAME}(?:(?:{_NAME_SEPARATOR}){_NAME}){{0,5}})\s*$"
 )
 # How many closing non-blank lines may hold credit lines.
 _CREDIT_TAIL = 3
@@ -41,14 +44,18 @@ def extract_plain_text(text: str, *, has_title: bool = False) -> Extracted:
 
     source, agency, lines = _take_credit_lines(lines)
     parts = _split_lines(lines)
+    fallback = not parts.paragraphs
+    if fallback:
+        # The rules would take every line: a text is never emptied, so they are the body.
+        parts = _Lines(paragraphs=_distinct_lines(lines) or _distinct_lines(text.split("\n")))
     paragraphs = parts.paragraphs
 
     author = None
     title = ""
-    if not has_title and len(paragraphs) > 1 and _reads_as_headline(paragraphs[0]):
+    if not (has_title or fallback) and len(paragraphs) > 1 and _reads_as_headline(paragraphs[0]):
         title = paragraphs.pop(0).strip()
-    if paragraphs and (match := _BYLINE.match(paragraphs[0])):
-        author = match["author"]
+    if len(paragraphs) > 1 and (match := _BYLINE.match(paragraphs[0])):
+        author = ", ".join(re.split(_NAME_SEPARATOR, match["author"]))
         paragraphs.pop(0)
     if paragraphs:
         dateline = rules.DATELINE.match(paragraphs[0])
@@ -122,23 +129,55 @@ def _split_lines(lines: list[str]) -> _Lines:
             previous = None
             continue
         if line == previous:
-            # Web copies repeat a caption: a line said twice in a row is a caption.
-            if out.paragraphs and out.paragraphs[-1] == line:
+            # Web copies repeat a caption: a short line said twice in a row is a
+            # caption; a long one is a paragraph pasted twice, kept once.
+            if out.paragraphs and out.paragraphs[-1] == line and _is_short(line):
                 out.paragraphs.pop()
                 _add_unique(out.captions, line)
             continue
         previous = line
-        if match := (rules.CAPTION_CREDIT.match(line) or rules.PHOTO_CREDIT.match(line)):
+        if (match := _credit_match(line)) is not None:
             caption = match["caption"].strip()
-            if caption:
-                _add_unique(out.captions, caption)
+            if _is_short(caption):
+                if caption:
+                    _add_unique(out.captions, caption)
+            else:
+                out.paragraphs.append(caption)  # a credit glued to a paragraph's end
             _add_unique(out.credits, match["credit"].strip().rstrip(".)"))
             continue
-        if (rules.WIDGET_BULLET.match(raw) and raw[:1].isspace()) or rules.RATING.match(line):
+        if (
+            rules.WIDGET_BULLET.match(raw)
+            and raw[:1].isspace()
+            and len(line.split()) <= rules.SIDEBAR_MAX_WORDS
+        ) or rules.RATING.match(line):
             out.sidebar.append(line)
             continue
         out.paragraphs.append(line)
     return out
+
+
+def _credit_match(line: str) -> re.Match[str] | None:
+    """A caption-and-credit match whose credit starts its own sentence, if any."""
+    match = rules.CAPTION_CREDIT.match(line) or rules.PHOTO_CREDIT.match(line)
+    if match is None:
+        return None
+    before, label = line[: match.end("caption")], line[match.end("caption") :]
+    if rules.WORD_CREDIT_LABEL.match(label) and not rules.BEFORE_OWN_SENTENCE.search(before):
+        return None
+    return match
+
+
+def _is_short(line: str) -> bool:
+    return len(line.split()) <= rules.CAPTION_MAX_WORDS
+
+
+def _distinct_lines(lines: list[str]) -> list[str]:
+    """Non-blank lines, stripped, without a line repeated right after itself."""
+    kept: list[str] = []
+    for line in (raw.strip() for raw in lines):
+        if line and (not kept or kept[-1] != line):
+            kept.append(line)
+    return kept
 
 
 def _add_unique(items: list[str], value: str) -> None:

@@ -10,7 +10,8 @@ import re
 
 # Wire agencies: canonical name -> spellings met in French and English copy.
 AGENCIES: dict[str, tuple[str, ...]] = {
-    "AFP": ("AFP", "Agence France-Presse", "Agence France Presse"),
+    # AFP-Services writes AFP's copy for its clients' sites ("Orange avec AFP-Services").
+    "AFP": ("AFP", "Agence France-Presse", "Agence France Presse", "AFP-Services"),
     "Reuters": ("Reuters", "Thomson Reuters"),
     "AP": ("AP", "Associated Press"),
     "dpa": ("dpa", "DPA", "Deutsche Presse-Agentur"),
@@ -55,6 +56,10 @@ PHOTO_CREDIT = re.compile(
     r"(?P<credit>[^)\]]{1,120})[)\]]?\s*$",
     re.IGNORECASE,
 )
+# A credit named by a word ("Photo :", "Crédit :") starts its own sentence:
+# "…à Genève.Photo : le coupé", not "il a publié une photo : on y voit…".
+WORD_CREDIT_LABEL = re.compile(r"^\s*[(\[]?\s*(?:photo|crédit|credit)", re.IGNORECASE)
+BEFORE_OWN_SENTENCE = re.compile(r"(?:^|[.!?…»\"”)])\s*$")
 # Sidebar widgets: bulleted lines and ratings such as "10 / 10".
 WIDGET_BULLET = re.compile(r"^\s*[•●▪►◆·*–-]\s+\S")
 RATING = re.compile(r"^\s*\d{1,2}(?:[.,]\d)?\s*/\s*(?:5|10|20|100)\s*$")
@@ -62,6 +67,10 @@ RATING = re.compile(r"^\s*\d{1,2}(?:[.,]\d)?\s*/\s*(?:5|10|20|100)\s*$")
 SENTENCE_END = re.compile(r"[.!?…:;,»\"”]\s*$")
 FIRST_SENTENCE = re.compile(r"^(?P<sentence>.+?[.!?…])(?=\s+[A-ZÀ-Ý«\"“]|\s*$)", re.DOTALL)
 
+# Captions and sidebar lines are short lines apart from the body; a longer
+# line is body text, even when a credit is glued to its end.
+CAPTION_MAX_WORDS = 30
+SIDEBAR_MAX_WORDS = 20
 HEADLINE_MAX_CHARS = 150
 HEADLINE_MAX_WORDS = 24
 SUBHEADING_MAX_CHARS = 90
@@ -76,6 +85,15 @@ def canonical_agency(name: str) -> str | None:
         if any(wanted == s.casefold() for s in spellings):
             return canonical
     return None
+
+
+def agency_in_credit(text: str) -> str | None:
+    """The agency a credit names: ``"Reuters"``, ``"Orange avec AFP"``, ``"Source : AFP"``."""
+    if match := WITH_AGENCY_LINE.match(text):
+        return canonical_agency(match["agency"])
+    if match := SOURCE_LINE.match(text):
+        text = match["value"]
+    return next(iter(agencies_in(text)), None)
 
 
 def agencies_in(text: str) -> list[str]:
