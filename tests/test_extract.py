@@ -304,3 +304,43 @@ def test_markdown_emphasis_loses_its_markers_but_not_bullets_or_arithmetic():
         "* une puce\n* deux puces\n\n"
         "Le calcul 2 * 3 * 4 vaut 2*3*4, et snake_case_name reste tel quel."
     )
+
+
+@pytest.mark.parametrize(
+    ("header", "author", "date"),
+    [
+        (["Par Jeanne Martin", "Publié le 15 novembre 2023 à 10h30"], "Jeanne Martin",
+         "2023-11-15T10:30:00"),
+        (["Le 3 mars 2024", "Par Jeanne Martin et Paul Durand"], "Jeanne Martin, Paul Durand",
+         "2024-03-03"),
+        (["Par Jeanne Martin | Publié le 15 novembre 2023"], "Jeanne Martin", "2023-11-15"),
+        (["Par Jeanne Martin, le lundi 4 mars 2024"], "Jeanne Martin", "2024-03-04"),
+        (["By John Smith - Updated March 15, 2024 at 10:30"], "John Smith",
+         "2024-03-15T10:30:00"),
+        (["15/11/2023"], None, "2023-11-15"),
+        (["Mis à jour le 2 févr. 2024"], None, "2024-02-02"),
+    ],
+)
+def test_byline_and_date_lines_under_the_headline(header, author, date):
+    body = ["La ville a voté mardi soir un budget en hausse.", "Le vote a été serré."]
+    extracted = extract_plain_text("\n\n".join(["Un budget voté de justesse", *header, *body]))
+    assert (extracted.title, extracted.author, extracted.date) == (
+        "Un budget voté de justesse",
+        author,
+        date,
+    )
+    assert extracted.text == "\n\n".join(body)
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "Le 3 mars 2024, la ville a voté un budget en hausse.",  # a sentence, not a date line
+        "Par ailleurs le conseil a voté un budget en hausse.",
+    ],
+)
+def test_a_body_paragraph_opening_like_a_header_stays_in_the_body(first):
+    text = "\n\n".join(["Un budget voté de justesse", first, "Le vote a été serré."])
+    extracted = extract_plain_text(text)
+    assert extracted.text.startswith(first)
+    assert extracted.date is None and extracted.author is None

@@ -722,6 +722,37 @@ def test_english_pdf_with_junk_metadata_reads_title_and_author_from_the_text():
     assert extracted.extra == {"pages": 2}
 
 
+DATED_FR_LINES = [
+    "Les cantines de Nantes passent au bio",
+    "Par Jeanne Martin",
+    "Publié le 15 novembre 2023 à 10h30",
+    "",
+    "La ville de Nantes servira à partir de janvier des repas entièrement issus de",
+    "l'agriculture biologique dans ses quarante écoles, a annoncé mardi la mairie.",
+    "",
+    "Le surcoût, estimé à deux cent mille euros par an, sera pris en charge par la",
+    "collectivité sans hausse du prix du repas pour les familles.",
+]
+
+
+def test_pdf_date_and_byline_come_from_the_text_before_the_file_metadata():
+    # Exported a year later from a word processor that names no author.
+    info = {"Author": "Utilisateur", "CreationDate": "D:20241203091500+01'00'"}
+    extracted = extract_pdf(build_pdf([text_stream(DATED_FR_LINES)], info), "cantines.pdf")
+    assert extracted.title == "Les cantines de Nantes passent au bio"
+    assert extracted.author == "Jeanne Martin"
+    assert extracted.date == "2023-11-15T10:30:00"
+    assert extracted.text.startswith("La ville de Nantes servira")
+
+
+def test_pdf_without_a_date_in_its_text_keeps_its_creation_date():
+    lines = [line for line in DATED_FR_LINES if not line.startswith("Publié")]
+    info = {"CreationDate": "D:20241203091500+01'00'"}
+    extracted = extract_pdf(build_pdf([text_stream(lines)], info), "cantines.pdf")
+    assert extracted.author == "Jeanne Martin"
+    assert extracted.date == "2024-12-03T09:15:00+01:00"
+
+
 @pytest.mark.parametrize(
     "title",
     ["Untitled", "untitled document", "Microsoft Word - x.doc", "Document1", "rapport.pdf", "  "],

@@ -116,7 +116,9 @@ def extract_pdf(data: bytes, name: str) -> Extracted:
     extracted.content = text
     extracted.content_type = CONTENT_TYPE
     extracted.author = _usable_author(pdf.author) or extracted.author
-    extracted.date = _pdf_date(pdf.creation_date)
+    # A date printed under the headline is the article's; the file's creation
+    # date is only when it was exported.
+    extracted.date = extracted.date or _pdf_date(pdf.creation_date)
     extracted.extra["pages"] = pdf.page_count
     if pdf.failed_pages:
         extracted.extra["unreadable_pages"] = pdf.failed_pages

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from clipper.dates import parse_document_date
+from clipper.errors import ClipperError
 from clipper.extract import Extracted, rules
 from clipper.textutil import shorten
 
@@ -54,9 +56,7 @@ def extract_plain_text(text: str, *, has_title: bool = False) -> Extracted:
     title = ""
     if not (has_title or fallback) and len(paragraphs) > 1 and _reads_as_headline(paragraphs[0]):
         title = paragraphs.pop(0).strip()
-    if len(paragraphs) > 1 and (match := _BYLINE.match(paragraphs[0])):
-        author = ", ".join(re.split(_NAME_SEPARATOR, match["author"]))
-        paragraphs.pop(0)
+    author, date = _take_header_lines(paragraphs)
     if paragraphs:
         dateline = rules.DATELINE.match(paragraphs[0])
         if dateline and not agency:
@@ -81,11 +81,49 @@ def extract_plain_text(text: str, *, has_title: bool = False) -> Extracted:
         source=source,
         agency=agency,
         author=author,
+        date=date,
         captions=parts.captions,
         credits=parts.credits,
         subheadings=subheadings,
         sidebar=parts.sidebar,
     )
+
+
+def _take_header_lines(paragraphs: list[str]) -> tuple[str | None, str | None]:
+    """Remove the byline and the date line under the headline; return (author, date).
+
+    Either may come first, or both share a line ("Par Jeanne Martin | Publié
+    le 15 novembre 2023"). A body paragraph is never taken: only whole lines
+    that read as a byline or a date, and never the last paragraph.
+    """
+    author: str | None = None
+    date: str | None = None
+    taken = 0
+    while taken < rules.HEADER_LINES and len(paragraphs) > 1:
+        parts = [p for p in rules.HEADER_SEPARATOR.split(paragraphs[0].strip()) if p]
+        found_author, found_date = None, None
+        for part in parts:
+            if not found_author and (match := _BYLINE.match(part)):
+                found_author = ", ".join(re.split(_NAME_SEPARATOR, match["author"]))
+            elif not found_date and (found_date := _header_date(part)):
+                pass
+            else:
+                return author, date
+        author, date = author or found_author, date or found_date
+        paragraphs.pop(0)
+        taken += 1
+    return author, date
+
+
+def _header_date(line: str) -> str | None:
+    match = rules.HEADER_DATE.match(line)
+    if not match:
+        return None
+    written = match["date"] + (f" {match['time'].replace(' ', '')}" if match["time"] else "")
+    try:
+        return parse_document_date(written)
+    except ClipperError:
+        return None
 
 
 def _take_credit_lines(lines: list[str]) -> tuple[str | None, str | None, list[str]]:

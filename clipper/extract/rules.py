@@ -60,6 +60,40 @@ PHOTO_CREDIT = re.compile(
 # "…à Genève.Photo : le coupé", not "il a publié une photo : on y voit…".
 WORD_CREDIT_LABEL = re.compile(r"^\s*[(\[]?\s*(?:photo|crédit|credit)", re.IGNORECASE)
 BEFORE_OWN_SENTENCE = re.compile(r"(?:^|[.!?…»\"”)])\s*$")
+# A line under the headline giving the publication date, alone or after a
+# byline: "Publié le 15 novembre 2023 à 10h30", "Le 3 mars 2024", "15/11/2023",
+# "Updated March 15, 2024", "Par Jeanne Martin, le 15 novembre 2023".
+_MONTHS = (
+    "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre"
+    "|novembre|décembre|decembre|january|february|march|april|may|june|july|august"
+    "|september|october|november|december|janv?|févr?|fevr?|avr|juil|sept?|oct|nov|déc|dec"
+    "|jan|feb|mar|apr|jun|jul|aug"
+)
+_WEEKDAYS = (
+    "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
+    "|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+)
+HEADER_DATE = re.compile(
+    r"^\s*(?:(?:publié|mis\s+à\s+jour|modifié|actualisé|published|updated|posted)\s*(?:le|on)?"
+    r"\s*:?\s*|le\s+|on\s+)?"
+    rf"(?:(?:{_WEEKDAYS}),?\s+)?"
+    r"(?P<date>"
+    rf"\d{{1,2}}(?:er)?\.?\s+(?:{_MONTHS})\.?\s+\d{{4}}"
+    rf"|(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
+    r"|\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2}"
+    r")"
+    r"(?:\s*(?:à|at|,|-)?\s*(?P<time>\d{1,2}\s*[h:]\s*\d{2})(?:\s*(?:am|pm))?)?"
+    r"\s*\.?\s*$",
+    re.IGNORECASE,
+)
+# Between a byline and a date sharing a line: "Par A | Publié le …", "Par A, le …".
+HEADER_SEPARATOR = re.compile(
+    r"\s+[|–—-]\s+|\s*[|•]\s*|,\s+(?=(?:le|publié|mis|updated|published|on)\b)",
+    re.IGNORECASE,
+)
+# How many paragraphs under the headline may hold the byline and the date line.
+HEADER_LINES = 3
+
 # Sidebar widgets: bulleted lines and ratings such as "10 / 10".
 WIDGET_BULLET = re.compile(r"^\s*[•●▪►◆·*–-]\s+\S")
 RATING = re.compile(r"^\s*\d{1,2}(?:[.,]\d)?\s*/\s*(?:5|10|20|100)\s*$")
