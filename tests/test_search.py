@@ -124,7 +124,7 @@ def test_limit_and_offset_page_through_hits(archive, ids):
     ("query", "message"),
     [
         ("date:2024-13", "invalid"),
-        ("date:demain", "cannot read date"),
+        ("date:jadis", "cannot read date"),
         ("nosuchfield:x", "unknown field 'nosuchfield'"),
         ("x" * 1001, "query too long"),
     ],
