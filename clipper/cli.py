@@ -259,6 +259,13 @@ def ingest_options(f: Callable[..., Any]) -> Callable[..., Any]:
     @click.option("--json", "as_json", is_flag=True, help="Output a JSON report.")
     @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
     @click.option(
+        "-v",
+        "--verbose",
+        is_flag=True,
+        help=f"List every clipping and every error (by default a batch of more than "
+        f"{LISTED_UP_TO} inputs shows a progress bar and a summary).",
+    )
+    @click.option(
         "--jobs",
         type=click.IntRange(min=1),
         help="Worker processes for extraction (default: one per core).",
@@ -298,6 +305,13 @@ def _parse_size(text: str) -> int:
     return int(float(match[1]) * _SIZE_UNITS[match[2]])
 
 
+# A batch up to this size lists each clipping; a larger one (and any import)
+# shows a progress bar and a summary unless asked for --verbose, as git does.
+LISTED_UP_TO = 10
+# Errors of a batch printed one by one before the rest are only counted.
+ERRORS_SHOWN = 10
+
+
 def _run_ingest(
     ctx: click.Context,
     archive: Archive,
@@ -305,33 +319,46 @@ def _run_ingest(
     *,
     as_json: bool,
     quiet: bool,
+    verbose: bool,
     dry_run: bool,
+    bulk: bool = False,
 ) -> None:
-    """Run an add or import with per-input lines or a progress bar, then a summary."""
+    """Run an add or import: per-input lines or a progress bar, errors, then a summary."""
     from clipper import render
 
-    progress = ProgressBar("Adding", enabled=not quiet and not as_json)
-    failures: list[str] = []
+    progress = ProgressBar("Adding", enabled=not quiet and not as_json and not verbose)
+    listing = verbose
+    failures: list[str] = []  # held back while the bar is drawn
+    errors_seen = 0
     # Outcomes stream through on_outcome: only a JSON report keeps them all.
     watching = not dry_run and bool(archive.watches())
     added: list[str] = []
 
+    def on_total(total: int) -> None:
+        nonlocal listing
+        listing = verbose or (not bulk and total <= LISTED_UP_TO)
+        if not listing:
+            progress.start(total)
+
     def on_outcome(outcome: Any) -> None:
+        nonlocal errors_seen
         if watching and outcome.status == "added":
             added.append(outcome.clipping.id)
         if outcome.status == "failed":
-            if progress.active:
-                failures.append(outcome.error)
-            else:
-                _err(f"Error: {outcome.error}")
-        elif not quiet and not as_json and not progress.active:
+            errors_seen += 1
+            if verbose or errors_seen <= ERRORS_SHOWN:
+                if progress.active:
+                    failures.append(outcome.error)
+                else:
+                    _err(f"Error: {outcome.error}")
+        elif listing and not quiet and not as_json:
             click.echo(render.outcome_line(outcome, dry_run=dry_run))
         progress.advance(1)
 
     try:
         report = call(
             on_outcome=on_outcome,
-            on_total=progress.start,
+            on_total=on_total,
             dry_run=dry_run,
             keep_outcomes=as_json,
         )
@@ -339,6 +366,9 @@ def _run_ingest(
         progress.finish()
     for failure in failures:
         _err(f"Error: {failure}")
+    if errors_seen > ERRORS_SHOWN and not verbose:
+        more = errors_seen - ERRORS_SHOWN
+        _err(f"… and {more} more failed (-v or --json lists every error)")
     watched = archive.watches_matching(added)
     if as_json:
         click.echo(render.to_json({**render.report_as_dict(report), "watches": watched}))
@@ -362,6 +392,7 @@ def add(
     metadata: Metadata,
     as_json: bool,
     quiet: bool,
+    verbose: bool,
     dry_run: bool,
     jobs: int | None,
     max_bytes: int,
@@ -388,6 +419,7 @@ def add(
         ),
         as_json=as_json,
         quiet=quiet,
+        verbose=verbose,
         dry_run=dry_run,
     )
 
@@ -403,6 +435,7 @@ def import_(
     tags: tuple[str, ...],
     as_json: bool,
     quiet: bool,
+    verbose: bool,
     dry_run: bool,
     jobs: int | None,
     max_bytes: int,
@@ -428,7 +461,9 @@ def import_(
         ),
         as_json=as_json,
         quiet=quiet,
+        verbose=verbose,
         dry_run=dry_run,
+        bulk=True,
     )
 
 

@@ -517,6 +517,55 @@ def test_version(runner):
     assert invoke(runner, "--version").stdout == f"clipper, version {__version__}\n"
 
 
+def _write_jsonl(path: Path, count: int, bad: int = 0) -> Path:
+    records = [
+        json.dumps({"title": f"Article {n}", "text": f"Le texte numéro {n} parle de vélos."})
+        for n in range(count)
+    ]
+    path.write_text("\n".join(records + ["not json"] * bad) + "\n", encoding="utf-8")
+    return path
+
+
+def test_import_is_quiet_by_default_and_lists_with_verbose(runner, tmp_path):
+    path = _write_jsonl(tmp_path / "in.jsonl", 3)
+    quiet = invoke(runner, "import", str(path))
+    assert (quiet.exit_code, quiet.stdout, quiet.stderr) == (0, "", "3 added\n")
+    other = _write_jsonl(tmp_path / "other.jsonl", 4)
+    listed = invoke(runner, "import", str(other), "-v")
+    assert [line.split()[0] for line in listed.stdout.splitlines()] == ["already"] * 3 + ["added"]
+    assert listed.stderr == "1 added, 3 already stored\n"
+
+
+def test_a_large_batch_of_files_shows_only_its_summary(runner, tmp_path):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for n in range(12):
+        (folder / f"{n:02d}.txt").write_text(f"Titre {n}\n\nUn texte numéro {n} sur les ports.\n")
+    result = invoke(runner, "add", str(folder))
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "12 added\n")
+
+
+def test_errors_of_a_batch_are_counted_after_the_first_ten(runner, tmp_path):
+    path = _write_jsonl(tmp_path / "in.jsonl", 2, bad=13)
+    result = invoke(runner, "import", str(path))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        *(f"Error: {path}:{n}: invalid JSON (Expecting value at column 1)" for n in range(3, 13)),
+        "… and 3 more failed (-v or --json lists every error)",
+        "2 added, 13 failed",
+    ]
+    again = invoke(runner, "import", str(path), "-v")
+    assert again.stderr.count("Error: ") == 13
+
+
+def test_quiet_prints_errors_only(runner, tmp_path):
+    path = _write_jsonl(tmp_path / "in.jsonl", 2, bad=1)
+    result = invoke(runner, "import", str(path), "-q")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == f"Error: {path}:3: invalid JSON (Expecting value at column 1)\n"
+
+
 def test_import_keeps_foreign_ids_and_added_as_metadata(runner, tmp_path):
     path = tmp_path / "other.jsonl"
     record = {"id": "orangesum-2", "added": "hier", "title": "Un titre", "text": "Un texte."}

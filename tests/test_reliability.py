@@ -256,7 +256,7 @@ def _import_running(
 ) -> subprocess.Popen[bytes]:
     """A ``clipper import`` of ``source``, once it has reported ``stored`` clippings."""
     process = subprocess.Popen(
-        [*CLIPPER, "import", str(source)],
+        [*CLIPPER, "import", str(source), "--verbose"],
         env=_env(corpus_dir),
         stdout=subprocess.PIPE,
         stderr=stderr,
