@@ -691,6 +691,10 @@ class Archive:
         self._reset_index()
         return rebuild(self.corpus, progress)
 
+    def count(self) -> int:
+        """How many clippings the corpus holds."""
+        return self.corpus.count()
+
     def optimize(self) -> tuple[int, int]:
         """Merge the index segments into one; returns the counts before and after."""
         from clipper.indexing import optimize

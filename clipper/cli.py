@@ -847,8 +847,14 @@ def serve(ctx: click.Context, host: str, port: int, open_browser: bool) -> None:
 @click.pass_context
 def optimize(ctx: click.Context) -> None:
     """Merge the search index into one segment (after many single adds)."""
-    before, after = _archive(ctx).optimize()
-    _err(f"index segments: {before} -> {after}")
+    import time
+
+    archive = _archive(ctx)
+    if sys.stderr.isatty():  # Whoosh's merge reports no progress: say what is under way
+        _err(f"Merging the index of {archive.count()} clippings into one segment…")
+    started = time.monotonic()
+    before, after = archive.optimize()
+    _err(f"index segments: {before} -> {after} ({time.monotonic() - started:.1f} s)")
 
 
 @cli.command()
