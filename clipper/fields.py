@@ -23,11 +23,12 @@ from clipper.analysis import (
 )
 from clipper.dates import parse_period, parse_range
 from clipper.errors import DateFormatError
+from clipper.model import ID_LENGTH
 
 whooshfix.apply()
 
 # Bump when analysis or fields change: an index of another version is rebuilt.
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 
 # fingerprint.BANDS 32-bit values a clipping (not imported: it needs numpy).
 BAND_BYTES = 80
@@ -116,17 +117,63 @@ class ClipperDate(DATETIME):
         return query.DateRange(fieldname, low, high - timedelta(microseconds=1), boost=boost)
 
 
+def url_key(url: str) -> str:
+    """A URL as compared by ``url:``: no scheme, no ``www.``, no fragment, host in lower case.
+
+    ``https://www.Example.com/a/b#x`` and ``example.com/a/b`` give the same key,
+    so a full URL, a prefix of it or its host typed either way matches.
+    """
+    rest = url.strip().split("#", 1)[0]
+    if "://" in rest:
+        rest = rest.split("://", 1)[1]
+    host, slash, path = rest.partition("/")
+    host = host.lower().removeprefix("www.")
+    return f"{host}{slash}{path}".rstrip("/")
+
+
+class UrlWords(TEXT):
+    """``url:``: a host word (``url:lemonde``), or a URL, a prefix of one, or a host."""
+
+    def self_parsing(self) -> bool:
+        return True
+
+    def parse_query(self, fieldname: str, qstring: str, boost: float = 1.0) -> Any:
+        key = url_key(qstring)
+        if not key:
+            return query.NullQuery
+        by_key = query.Prefix("url_key", key, boost=boost)
+        if "/" in key or "." in key:
+            return by_key
+        words = [t.text for t in self.analyzer(qstring, mode="query")]
+        by_words = query.And([query.Term(fieldname, w, boost=boost) for w in words])
+        return query.Or([by_words, by_key]) if words else by_key
+
+
+class ClippingId(ID):
+    """``id:``: a whole id or a prefix of one, as ``clipper show`` takes."""
+
+    def self_parsing(self) -> bool:
+        return True
+
+    def parse_query(self, fieldname: str, qstring: str, boost: float = 1.0) -> Any:
+        value = qstring.strip().lower()
+        if len(value) >= ID_LENGTH:
+            return query.Term(fieldname, value, boost=boost)
+        return query.Prefix(fieldname, value, boost=boost)
+
+
 def build_schema() -> Schema:
     exact = exact_analyzer()
     fields: dict[str, Any] = {
-        "id": ID(stored=True, unique=True),
+        "id": ClippingId(stored=True, unique=True),
         "title": TEXT(analyzer=exact, phrase=True),
         "body": TEXT(analyzer=exact, phrase=True),
         "captions": TEXT(analyzer=exact, phrase=True),
         "source": TEXT(analyzer=exact, phrase=True),
         "agency": TEXT(analyzer=exact, phrase=True),
         "author": TEXT(analyzer=exact, phrase=True),
-        "url": TEXT(analyzer=exact, phrase=False),
+        "url": UrlWords(analyzer=exact, phrase=False),
+        "url_key": ID(),  # url_key(url): prefixes of it match
         "lang": ID(sortable=True),
         "tag": KEYWORD(analyzer=tag_analyzer(), commas=True, scorable=True),
         "date": ClipperDate(),

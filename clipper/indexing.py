@@ -29,7 +29,7 @@ from whoosh.writing import SegmentWriter
 from clipper.analysis import STEMMED_LANGUAGES
 from clipper.dates import document_datetime
 from clipper.errors import ClipperError, CorpusError, IndexBusyError
-from clipper.fields import BAND_BYTES, SCHEMA_VERSION, build_schema
+from clipper.fields import BAND_BYTES, SCHEMA_VERSION, build_schema, url_key
 from clipper.locking import (
     clear_pending,
     corpus_lock,
@@ -132,6 +132,7 @@ def document_for(clipping: Clipping, sig: Signature | None = None) -> dict[str, 
         "agency": clipping.agency,
         "author": clipping.author,
         "url": _url_words(clipping.url),
+        "url_key": url_key(clipping.url) if clipping.url else None,
         "lang": clipping.lang,
         "tag": ",".join(clipping.tags),
         "tag_label": ",".join(t.replace(",", " ") for t in clipping.tags),

@@ -80,7 +80,8 @@ class Filters:
         return {name: value for name in self.NAMES if (value := getattr(self, name))}
 
 
-_DATE_FIELDS = frozenset({"date", "added"})
+# Fields that read their whole value themselves (a date in words, a URL, an id).
+_WHOLE_VALUE_FIELDS = frozenset({"date", "added", "url", "id"})
 
 
 class _FieldExpansionPlugin(Plugin):
@@ -101,7 +102,7 @@ class _FieldExpansionPlugin(Plugin):
                 continue
             if not node.has_fieldname:
                 continue
-            if isinstance(node, PhrasePlugin.PhraseNode) and node.fieldname in _DATE_FIELDS:
+            if isinstance(node, PhrasePlugin.PhraseNode) and node.fieldname in _WHOLE_VALUE_FIELDS:
                 # date:"15 mars 2024" is one date in words, not a phrase of terms.
                 word = syntax.WordNode(node.text).set_fieldname(node.fieldname)
                 word.startchar, word.endchar = node.startchar, node.endchar
@@ -446,6 +447,8 @@ SUGGEST_BELOW = 3
 # fuzzy terms (followed by * ? ~), not operators.
 _QUERY_WORD = re.compile(r"(?<![\w:*?~])([^\W\d_][\w'’-]*)(?![\w:*?~])")
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
+_FIELD_VALUE = re.compile(r"\w+:(?:\"[^\"]*\"?|[\[{][^\]}]*[\]}]?|\S*)")
+_FIELD_VALUE_SPLIT = re.compile(rf"({_FIELD_VALUE.pattern})")
 
 
 def suggest_query(searcher: Any, text: str, text_of: Callable[[str], str]) -> str | None:
@@ -473,7 +476,12 @@ def suggest_query(searcher: Any, text: str, text_of: Callable[[str], str]) -> st
         changed = True
         return _as_written(searcher, str(found[0]), text_of)
 
-    corrected = _QUERY_WORD.sub(replace, text)
+    # Only free words are corrected: a field's value (a URL, a date, a range)
+    # is the user's exact input, not a misspelling.
+    corrected = "".join(
+        part if _FIELD_VALUE.fullmatch(part) else _QUERY_WORD.sub(replace, part)
+        for part in _FIELD_VALUE_SPLIT.split(text)
+    )
     return corrected if changed else None
 
 

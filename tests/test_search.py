@@ -194,3 +194,55 @@ def test_filtered_totals_count_only_what_the_filter_keeps(archive):
     # A filter keeping nothing made Whoosh count the unfiltered matches.
     assert archive.search("tramway", Filters(lang="en"), limit=1).total == 0
     assert archive.search("tramway", Filters(since="2030"), limit=1).total == 0
+
+
+# -- fields as typed -----------------------------------------------------------
+
+
+@pytest.fixture
+def with_urls(archive: Archive, ids: dict[str, str]) -> dict[str, str]:
+    for key, url in (
+        ("phi", "https://www.lemonde.fr/economie/article/2024/10/17/phi_123.html"),
+        ("train", "http://auto.orange.fr/news/greve-ter.html#haut"),
+        ("bank", "https://apnews.com/article/rates-hold"),
+    ):
+        text, metadata = DOCS[key]
+        metadata = Metadata(**{**metadata.__dict__, "url": url})
+        archive.remove([ids[key]])
+        outcome = archive.add_bytes(text.encode(), f"{key}.txt", metadata)
+        assert outcome.clipping.id == ids[key]
+    return ids
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("url:https://www.lemonde.fr/economie/article/2024/10/17/phi_123.html", ["phi"]),
+        ('url:"https://www.lemonde.fr/economie/article/2024/10/17/phi_123.html"', ["phi"]),
+        ("url:http://lemonde.fr/economie/article/2024/10/17/phi_123.html", ["phi"]),
+        ("url:https://www.lemonde.fr/economie", ["phi"]),
+        ("url:lemonde.fr", ["phi"]),
+        ("url:lemonde", ["phi"]),
+        ("url:https://auto.orange.fr/news/greve-ter.html", ["train"]),
+        ("url:auto.orange.fr/news", ["train"]),
+        ("url:https://www.lemonde.fr/sport", []),
+        ("url:apnews.com/article/rates-hold/", ["bank"]),
+    ],
+)
+def test_url_takes_a_full_address_a_prefix_or_a_host(archive, with_urls, query, expected):
+    assert _keys(archive.search(query), with_urls) == expected
+
+
+def test_id_takes_a_prefix_as_show_does(archive, ids):
+    phi = ids["phi"]
+    for query in (f"id:{phi}", f"id:{phi[:8]}", f"id:{phi[:4].upper()}", f'id:"{phi[:6]}"'):
+        assert _keys(archive.search(query), ids) == ["phi"], query
+    assert archive.search("id:" + "".join("f" if c != "f" else "0" for c in phi)).total == 0
+
+
+def test_did_you_mean_leaves_field_values_alone(archive, with_urls):
+    result = archive.search("modeles url:https://www.lemonde.fr/sprot")
+    assert result.total == 0
+    assert result.suggestion is None
+    result = archive.search("modles url:lemonde.fr")
+    assert result.suggestion == "modèles url:lemonde.fr"
