@@ -12,10 +12,12 @@ is binary data read as text and refused.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import re
 import struct
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from clipper.errors import InputError
 from clipper.textutil import normalise_newlines, strip_escape_sequences
@@ -276,3 +278,41 @@ def _reads_as_french_or_english(text: str) -> bool:
     beyond_ascii = [c for c in text if c >= "\x80"]
     usual = sum(1 for c in beyond_ascii if c in _FRENCH_ENGLISH)
     return usual >= len(beyond_ascii) * _FRENCH_ENGLISH_SHARE
+
+
+# Bytes that were not text reach Python as surrogate escapes (U+DC80-U+DCFF):
+# undecodable file names and arguments, raw 8-bit e-mail headers. JSON's
+# "\\udce9" escapes give lone surrogates too. UTF-8 cannot encode any of them.
+_ESCAPED_BYTES = re.compile("[\udc80-\udcff]+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def repair_surrogates(text: str) -> str:
+    """``text`` with escaped bytes decoded (UTF-8, else CP1252), other surrogates as U+FFFD."""
+    if not _SURROGATE.search(text):
+        return text
+    return _SURROGATE.sub("\ufffd", _ESCAPED_BYTES.sub(_decode_escaped, text))
+
+
+def _decode_escaped(match: re.Match[str]) -> str:
+    raw = match.group().encode("utf-8", "surrogateescape")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+def without_surrogates(value: Any) -> Any:
+    """``value`` (text, lists, dicts, dataclasses of them) through :func:`repair_surrogates`."""
+    if isinstance(value, str):
+        return repair_surrogates(value)
+    if isinstance(value, list | tuple):
+        return type(value)(without_surrogates(v) for v in value)
+    if isinstance(value, dict):
+        return {without_surrogates(k): without_surrogates(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {
+            f.name: without_surrogates(getattr(value, f.name)) for f in dataclasses.fields(value)
+        }
+        return dataclasses.replace(value, **changes)
+    return value

@@ -1,5 +1,5 @@
-"""Stores interrupted by an unexpected error: nothing is left behind, and the rest of
-a batch is stored."""
+"""Raw bytes where text is expected (e-mail headers, file names, arguments), and
+stores interrupted by an unexpected error: nothing crashes, nothing is left behind."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 from clipper import storage
 from clipper.archive import Archive
 from clipper.cli import cli
+from clipper.decoding import repair_surrogates
 from clipper.model import Clipping, content_id
 
 
@@ -116,3 +117,79 @@ def test_a_group_interrupted_while_writing_leaves_nothing_behind(tmp_path, monke
     with pytest.raises(RuntimeError):
         group.flush()
     assert [p for p in corpus.clippings_dir.rglob("*") if p.is_file()] == []
+
+
+EMAIL = b"From: Jos\xc3\xa9 <a@b.fr>\nSubject: Caf\xc3\xa9\n\nLe prix du caf\xc3\xa9\xe2\x80\xa6\n"
+
+
+def test_email_with_raw_utf8_headers_is_added(runner, tmp_path):
+    message = tmp_path / "m.eml"
+    message.write_bytes(EMAIL)
+    added = invoke(runner, "add", message)
+    assert added.exit_code == 0, added.output
+    clipping = Archive.open_or_create(tmp_path / "corpus").corpus.iter_clippings()
+    (stored,) = list(clipping)
+    assert (stored.title, stored.source, stored.text) == ("Café", "José", "Le prix du café…")
+    assert stored.encoding == "utf-8"
+    assert_check_is_clean(runner)
+
+
+def test_email_with_raw_cp1252_headers_and_body_is_added(archive):
+    message = (
+        b"From: Ren\xe9e Dupr\xe9 <r@b.fr>\nSubject: Caf\xe9 cr\xe8me \xe0 1,20 \x80\n"
+        b"Date: Mon, 1 Jan 2024 10:00:00 +0100\n\n"
+        b"Le caf\xe9 cr\xe8me co\xfbte d\xe9sormais 1,20 \x80 au comptoir.\n"
+    )
+    outcome = archive.add_bytes(message, "m.eml")
+    assert outcome.status == "added", outcome.error
+    clipping = outcome.clipping
+    assert (clipping.title, clipping.source) == ("Café crème à 1,20 €", "Renée Dupré")
+    assert clipping.text == "Le café crème coûte désormais 1,20 € au comptoir."
+    assert clipping.encoding == "cp1252"
+
+
+def test_file_name_and_options_that_are_not_utf8_are_stored(runner, tmp_path):
+    # On Linux a file name is bytes; Python hands undecodable ones over as
+    # surrogate escapes, and so are such bytes in command-line arguments.
+    name = tmp_path / "caf\udce9.txt"
+    name.write_bytes("Un article sur le café et le thé, assez long pour être un texte.\n".encode())
+    added = invoke(runner, "add", name, "--title", "\udce9t\udce9", "--tag", "th\udce9")
+    assert added.exit_code == 0, added.output
+    (stored,) = list(Archive.open_or_create(tmp_path / "corpus").corpus.iter_clippings())
+    assert (stored.title, stored.tags, stored.origin) == (
+        "été",
+        ["thé"],
+        str(tmp_path / "café.txt"),
+    )
+    tagged = invoke(runner, "tag", stored.id, "+\udcc3\udca0 lire")
+    assert tagged.exit_code == 0, tagged.output
+    assert Archive.open_or_create(tmp_path / "corpus").get(stored.id).tags == ["thé", "à lire"]
+    assert_check_is_clean(runner)
+
+
+def test_json_lines_with_lone_surrogate_escapes_are_imported(runner, tmp_path):
+    lines = tmp_path / "in.jsonl"
+    lines.write_text(
+        '{"title": "Caf\\udce9", "text": "Le prix du caf\\udce9 monte.", "author": "\\ud800X"}\n'
+    )
+    imported = invoke(runner, "import", lines)
+    assert imported.exit_code == 0, imported.output
+    (stored,) = list(Archive.open_or_create(tmp_path / "corpus").corpus.iter_clippings())
+    assert (stored.title, stored.text, stored.author) == (
+        "Café",
+        "Le prix du café monte.",
+        "\ufffdX",
+    )
+    assert_check_is_clean(runner)
+
+
+def test_repair_surrogates():
+    assert repair_surrogates("plain, déjà") == "plain, déjà"
+    assert repair_surrogates("Jos\udcc3\udca9 et Ren\udce9e") == "José et Renée"
+    assert repair_surrogates("\ud83d alone, \udc81 undefined") == "\ufffd alone, \ufffd undefined"
+
+
+def test_a_saved_search_typed_with_bytes_that_are_not_utf8_is_saved(archive):
+    archive.add_bytes(ARTICLES[0][1].encode(), "un.txt")
+    archive.add_watch("cafe", "caf\udce9")
+    assert [w.query for w in archive.watches()] == ["café"]
