@@ -403,7 +403,10 @@ class Archive:
                         except ClipperError as exc:
                             outcome = AddOutcome(item.name, "failed", error=exc.message)
                         except Exception as exc:  # one input's failure does not stop a batch
-                            if os.environ.get("CLIPPER_DEBUG"):
+                            # ...but a full disk or memory stops it, as does debugging.
+                            if isinstance(exc, OSError | MemoryError) or os.environ.get(
+                                "CLIPPER_DEBUG"
+                            ):
                                 raise
                             error = f"{item.name}: unexpected {type(exc).__name__}: {exc}"
                             outcome = AddOutcome(item.name, "failed", error=error)
