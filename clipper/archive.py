@@ -405,6 +405,14 @@ class Archive:
                             outcome = batch.store(item)
                         except ClipperError as exc:
                             outcome = AddOutcome(item.name, "failed", error=exc.message)
+                        except Exception as exc:  # one input's failure does not stop a batch
+                            # ...but a full disk or memory stops it, as does debugging.
+                            if isinstance(exc, OSError | MemoryError) or os.environ.get(
+                                "CLIPPER_DEBUG"
+                            ):
+                                raise
+                            error = f"{item.name}: unexpected {type(exc).__name__}: {exc}"
+                            outcome = AddOutcome(item.name, "failed", error=error)
                     if on_outcome:
                         on_outcome(outcome)
                     if parallel and report.keep_outcomes:  # keep summaries only

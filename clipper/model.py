@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from clipper.decoding import repair_surrogates
 from clipper.textutil import normalise_for_id
 
 METADATA_FORMAT = 1
@@ -83,7 +84,7 @@ def normalise_tags(tags: list[str] | tuple[str, ...]) -> list[str]:
     seen: set[str] = set()
     result = []
     for tag in tags:
-        clean = " ".join(tag.split()).strip(",")
+        clean = " ".join(repair_surrogates(tag).split()).strip(",")  # tags come from argv
         if clean and clean.casefold() not in seen:
             seen.add(clean.casefold())
             result.append(clean)

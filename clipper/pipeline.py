@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from clipper.decoding import repair_surrogates, without_surrogates
 from clipper.errors import ClipperError, InputError
 from clipper.extract import Extracted
 from clipper.ingest import (
@@ -147,10 +148,12 @@ def _prepare(source: Source, metadata: Metadata) -> Prepared:
     if url and not extracted.url:
         extracted.url = url
     extracted.extra.update(extra)
-    extracted = apply_metadata(extracted, metadata, source.name)
+    extracted = without_surrogates(apply_metadata(extracted, metadata, source.name))
     if extracted.lang is None:
         extracted.lang = detect_language(f"{extracted.title}\n{extracted.text}")
-    origin = source.name.rsplit(":", 1)[0] if source.kind == "jsonl" else source.name
+    origin = repair_surrogates(
+        source.name.rsplit(":", 1)[0] if source.kind == "jsonl" else source.name
+    )
     return Prepared(
         name=source.name,
         data=data,
@@ -169,8 +172,9 @@ def extract_source(source: Source, data: bytes, fmt: str, url: str | None = None
             line = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise InputError(source.name, f"invalid UTF-8 at byte {exc.start}") from exc
-        return extract_json_record(line, source.name)
-    return extract_by_format(fmt, data, source.name, url=url)
+        return without_surrogates(extract_json_record(line, source.name))
+    # Surrogate escapes (raw bytes in headers, lone "\udce9" in JSON) cannot be stored.
+    return without_surrogates(extract_by_format(fmt, data, source.name, url=url))
 
 
 def format_of_original(original: str) -> tuple[str, str | None]:

@@ -206,13 +206,16 @@ class Corpus:
 
     def write(self, clipping: Clipping, original: bytes) -> None:
         """Store a new clipping: the original first, the metadata (the commit) last."""
+        metadata = metadata_bytes(clipping)  # before any file: a failure leaves nothing
         shard = self._shard(clipping.id)
         try:
             shard.mkdir(parents=True, exist_ok=True)
             write_atomic(shard / clipping.original, original)
-            self._write_metadata(clipping)
-        except OSError as exc:
+            write_atomic(self.metadata_path(clipping.id), metadata)
+        except BaseException as exc:  # whatever stops it, no original without metadata
             (shard / clipping.original).unlink(missing_ok=True)
+            if not isinstance(exc, OSError):
+                raise
             raise CorpusError(
                 f"cannot write clipping {clipping.id}: {exc.strerror or exc}"
             ) from exc
@@ -254,14 +257,15 @@ class GroupWriter:
     def __init__(self, corpus: Corpus, group_size: int = 500) -> None:
         self.corpus = corpus
         self.group_size = group_size
-        self._staged: dict[str, tuple[Clipping, bytes]] = {}
+        self._staged: dict[str, tuple[Clipping, bytes, bytes]] = {}
 
     def staged(self, clipping_id: str) -> Clipping | None:
         entry = self._staged.get(clipping_id)
         return entry[0] if entry else None
 
     def write(self, clipping: Clipping, original: bytes) -> None:
-        self._staged[clipping.id] = (clipping, original)
+        # Serialised now: a clipping that cannot be fails alone, not its group.
+        self._staged[clipping.id] = (clipping, original, metadata_bytes(clipping))
         if len(self._staged) >= self.group_size:
             self.flush()
 
@@ -269,22 +273,26 @@ class GroupWriter:
         if not self._staged:
             return
         renames: list[tuple[Path, Path]] = []
+        metadata: list[tuple[Path, Path]] = []
         try:
-            for clipping, original in self._staged.values():
+            for clipping, original, _ in self._staged.values():
                 shard = self.corpus._shard(clipping.id)
                 shard.mkdir(parents=True, exist_ok=True)
                 renames.append(_write_temporary(shard / clipping.original, original))
-            metadata = [
-                _write_temporary(self.corpus.metadata_path(c.id), metadata_bytes(c))
-                for c, _ in self._staged.values()
-            ]
+            for clipping, _, data in self._staged.values():
+                metadata.append(_write_temporary(self.corpus.metadata_path(clipping.id), data))
             os.sync()
             for tmp, target in renames + metadata:  # every original before any metadata
                 os.replace(tmp, target)
             os.sync()
-        except OSError as exc:
-            for tmp, _ in renames:
+        except BaseException as exc:
+            for tmp, _ in renames + metadata:
                 tmp.unlink(missing_ok=True)
+            for clipping, _, _ in self._staged.values():  # renamed, but not committed
+                if not self.corpus.exists(clipping.id):
+                    self.corpus.original_path(clipping).unlink(missing_ok=True)
+            if not isinstance(exc, OSError):
+                raise
             raise CorpusError(f"cannot write clippings: {exc.strerror or exc}") from exc
         finally:
             self._staged.clear()

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from clipper.decoding import without_surrogates
 from clipper.errors import ClipperError, CorpusError, NotFoundError, UsageError
 from clipper.storage import Corpus, write_atomic
 
@@ -54,7 +55,8 @@ def load(corpus: Corpus) -> list[Watch]:
 
 
 def save(corpus: Corpus, watches: list[Watch]) -> None:
-    data: dict[str, Any] = {"watches": [asdict(w) for w in watches]}
+    # A query typed with bytes that are not UTF-8 arrives with surrogate escapes.
+    data: dict[str, Any] = without_surrogates({"watches": [asdict(w) for w in watches]})
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     try:
         write_atomic(corpus.root / WATCHES_FILE, text.encode("utf-8"))

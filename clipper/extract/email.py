@@ -16,8 +16,10 @@ import unicodedata
 from email.message import EmailMessage, Message, MIMEPart
 from email.parser import BytesParser
 from pathlib import Path
+from typing import Any
 
 from clipper.dates import parse_document_date
+from clipper.decoding import repair_surrogates
 from clipper.errors import ClipperError, InputError
 from clipper.extract import Extracted, rules
 from clipper.extract.plaintext import extract_plain_text
@@ -169,12 +171,18 @@ def _plain_text(part: MIMEPart) -> str | None:
 
 
 def _charset(part: MIMEPart) -> str:
-    """The part's declared charset; MIME's default is US-ASCII."""
+    """The part's declared charset (MIME's default is US-ASCII), else what its 8-bit bytes are."""
+    undeclared = _undeclared_8bit(part)
+    if undeclared is not None:
+        return _utf8_or_cp1252(undeclared)[1]
     return part.get_content_charset() or "us-ascii"
 
 
 def _text_content(part: MIMEPart) -> str | None:
     """The decoded text of a MIME part, ``None`` when it cannot be decoded at all."""
+    undeclared = _undeclared_8bit(part)
+    if undeclared is not None:
+        return _utf8_or_cp1252(undeclared)[0]
     try:
         content = part.get_content()
     except (LookupError, ValueError, KeyError, AssertionError):
@@ -182,11 +190,27 @@ def _text_content(part: MIMEPart) -> str | None:
         payload = part.get_payload(decode=True)
         if not isinstance(payload, bytes):
             return None
-        try:
-            content = payload.decode("utf-8")
-        except UnicodeDecodeError:
-            content = payload.decode("cp1252", errors="replace")
+        content = _utf8_or_cp1252(payload)[0]
     return content if isinstance(content, str) else None
+
+
+def _undeclared_8bit(part: MIMEPart) -> bytes | None:
+    """The payload of a part that declares no charset, or US-ASCII, yet holds 8-bit bytes.
+
+    Mailers that write raw UTF-8 often declare nothing; decoded as US-ASCII,
+    every accented letter would be lost.
+    """
+    if (part.get_content_charset() or "us-ascii") != "us-ascii":
+        return None
+    payload = part.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) and not payload.isascii() else None
+
+
+def _utf8_or_cp1252(payload: bytes) -> tuple[str, str]:
+    try:
+        return payload.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return payload.decode("cp1252", errors="replace"), "cp1252"
 
 
 def _utf8_html(html: str) -> bytes:
@@ -223,10 +247,24 @@ def _unflow(text: str, *, delsp: bool) -> str:
 def _header(message: Message, key: str) -> str | None:
     """A header's decoded value; ``None`` if missing or beyond repair."""
     try:
-        value = message.get(key)
+        value = _parsed_header(message, key)
     except Exception:  # the header parser raises assorted errors on junk
         return None
     return None if value is None else str(value)
+
+
+def _parsed_header(message: Message, key: str) -> Any:
+    """The first ``key`` header, parsed after its raw 8-bit bytes are decoded.
+
+    RFC 6532 allows UTF-8 in headers, and older mailers write CP1252: the
+    parser keeps such bytes as surrogate escapes, which the address parser
+    passes on ("Jos\\udcc3\\udca9") and no UTF-8 file can hold.
+    """
+    for name, raw in message.raw_items():
+        if name.lower() == key:
+            value = repair_surrogates(raw) if isinstance(raw, str) else raw
+            return message.policy.header_fetch_parse(name, value)
+    return None
 
 
 def _single_line(value: str | None) -> str:
@@ -237,7 +275,7 @@ def _sender(message: Message) -> str | None:
     """The sender's display name, else its address."""
     for key in ("from", "sender"):
         try:
-            header = message.get(key)
+            header = _parsed_header(message, key)
             addresses = getattr(header, "addresses", ()) if header is not None else ()
         except Exception:  # see _header
             continue
