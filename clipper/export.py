@@ -90,11 +90,18 @@ def to_markdown(
         if group_by == "source":
             key = clipping.source or "Source inconnue"
         else:
-            key = (clipping.date or clipping.added)[:10]
+            # An undated clipping has its own section, never the day it was added.
+            key = clipping.date[:10] if clipping.date else ""
         groups.setdefault(key, []).append(clipping)
-    keys = sorted(groups) if group_by == "source" else sorted(groups, reverse=True)
+    if group_by == "source":
+        keys = sorted(groups)
+    else:
+        keys = sorted((k for k in groups if k), reverse=True) + ([""] if "" in groups else [])
     for key in keys:
-        heading = _md_text(key) if group_by == "source" else human_date(key)
+        if group_by == "source":
+            heading = _md_text(key)
+        else:
+            heading = human_date(key) if key else "Sans date"
         lines += ["", f"## {heading}"]
         for c in groups[key]:
             lines += ["", f"### {_md_text(c.title)}", ""]

@@ -358,6 +358,21 @@ def test_markdown_press_review(runner, ids, group_by):
     assert "<https://example.org/ia-redactions>" in block
 
 
+def test_markdown_review_files_undated_clippings_under_their_own_heading(archive):
+    from datetime import datetime
+
+    from clipper.export import to_markdown
+
+    archive.add_bytes(b"Dated one\n\nUn texte date.\n", "a.txt", Metadata(date="2024-05-02"))
+    archive.add_bytes(b"Undated one\n\nUn texte sans date.\n", "b.txt", Metadata())
+    text = to_markdown(
+        archive.matching(), title="R", query="", group_by="day", exported=datetime(2026, 1, 1)
+    )
+    headings = [line for line in text.splitlines() if line.startswith("## ")]
+    assert headings == ["## 2 mai 2024", "## Sans date"]
+    assert text.split("## Sans date\n", 1)[1].startswith("\n### Undated one\n")
+
+
 def test_markdown_escapes_clipping_markup(archive):
     archive.add_bytes(
         b"Titre <script>alert(1)</script> [lien](javascript:x)\n\nTexte.\n",
