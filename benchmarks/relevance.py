@@ -467,7 +467,7 @@ def other_number(word: str, lang: str) -> str | None:
     if len(word) < 4:
         return None
     if lang == "fr":
-        if word.endswith("aux"):
+        if word.endswith("aux") and len(word) > 4:  # journaux, not taux
             return word[:-3] + "al"
         if word.endswith("al"):
             return word[:-2] + "aux"
@@ -543,7 +543,9 @@ class Generator:
             return None
         chosen = rng.sample(words, rng.choice((3, 4)))
         variants = [self._misremembered(word, lower_seen) for word, lower_seen in chosen]
-        changed = [v is not None and rng.random() < 0.5 for v in variants]
+        # One draw per word whatever the word: the next queries do not depend on it.
+        draws = [rng.random() for _ in variants]
+        changed = [v is not None and d < 0.5 for v, d in zip(variants, draws, strict=True)]
         changeable = [i for i, v in enumerate(variants) if v is not None]
         if changeable and not any(changed):
             changed[rng.choice(changeable)] = True  # at least one word as a memory changes it
@@ -722,7 +724,7 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "whoosh": whoosh.versionstring(),
         "sqlite": sqlite3.sqlite_version,
-        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "load_average": [round(x, 2) for x in os.getloadavg()],  # 1, 5, 15 min
     }
 
 
@@ -800,6 +802,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"data not found: {', '.join(map(str, missing))}", file=sys.stderr)
         return EXIT_USAGE
     commit, dirty = git_commit()
+    load_before = [round(x, 2) for x in os.getloadavg()]  # the machine is shared
     started = time.perf_counter()
     results = {}
     for name in sets:
@@ -812,7 +815,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "seed": args.seed,
         "queries_per_kind": args.queries_per_kind,
         "depth": DEPTH,
-        "machine": machine(),
+        "machine": {**machine(), "load_average_start": load_before},
         "seconds": round(time.perf_counter() - started, 1),
         "sets": results,
     }
