@@ -7,6 +7,10 @@ article inserted by one ``executemany`` in one transaction; a search is a
 ``snippet()`` of the body.
 
 As a script, the minimal fresh-process search: ``python fts5.py DB QUERY``.
+
+``benchmarks/relevance.py`` builds it with the ``porter`` tokenizer and a ``doc_id``
+column (``ingest(..., tokenize=PORTER, with_ids=True)``) and ranks with
+``Searcher.ranked_ids``: the query's words OR-ed, quoted phrases kept.
 """
 
 from __future__ import annotations
@@ -17,9 +21,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-CREATE = (
-    "CREATE VIRTUAL TABLE docs USING fts5(title, body, tokenize='unicode61 remove_diacritics 2')"
-)
+TOKENIZE = "unicode61 remove_diacritics 2"
+PORTER = "porter unicode61 remove_diacritics 2"  # English stemming on top of the same
+RANKED = "SELECT doc_id FROM docs WHERE docs MATCH ? ORDER BY bm25(docs) LIMIT ?"
 SEARCH = (
     "SELECT title, snippet(docs, 1, '[', ']', '…', 24) FROM docs "
     "WHERE docs MATCH ? ORDER BY bm25(docs) LIMIT ?"
@@ -28,32 +32,47 @@ COUNT = "SELECT count(*) FROM docs WHERE docs MATCH ?"
 _PARTS = re.compile(r'"([^"]*)"|(\S+)')
 
 
-def to_match(query: str) -> str:
+def to_match(query: str, any_word: bool = False) -> str:
     """A user query as an FTS5 expression: ``"a b"`` stays a phrase, other words are quoted.
 
     Quoting every word makes FTS5 read ``AND``, ``NEAR``, ``-`` or ``*`` as text, never
-    as syntax; quoted strings are ANDed, like the other contenders' default.
+    as syntax; quoted strings are ANDed, like the other contenders' default, or OR-ed
+    with ``any_word``.
     """
     terms = []
     for phrase, word in _PARTS.findall(query):
         text = (phrase or word).strip()
         if text:
             terms.append('"' + text.replace('"', '""') + '"')
-    return " ".join(terms)
+    return (" OR " if any_word else " ").join(terms)
 
 
-def ingest(jsonl: Path, target: Path) -> dict[str, Any]:
+def create_sql(tokenize: str = TOKENIZE, with_ids: bool = False) -> str:
+    # An UNINDEXED column is stored, never matched nor scored: bm25 is unchanged.
+    columns = "doc_id UNINDEXED, title, body" if with_ids else "title, body"
+    return f"CREATE VIRTUAL TABLE docs USING fts5({columns}, tokenize='{tokenize}')"
+
+
+def ingest(
+    jsonl: Path, target: Path, tokenize: str = TOKENIZE, with_ids: bool = False
+) -> dict[str, Any]:
     from contenders.common import read_articles
 
     target.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(target)
     try:
-        db.execute(CREATE)
+        db.execute(create_sql(tokenize, with_ids))
         with db:  # one transaction
-            db.executemany(
-                "INSERT INTO docs(title, body) VALUES (?, ?)",
-                ((title, text) for _id, title, text in read_articles(jsonl)),
-            )
+            if with_ids:
+                db.executemany(
+                    "INSERT INTO docs(doc_id, title, body) VALUES (?, ?, ?)",
+                    read_articles(jsonl),
+                )
+            else:
+                db.executemany(
+                    "INSERT INTO docs(title, body) VALUES (?, ?)",
+                    ((title, text) for _id, title, text in read_articles(jsonl)),
+                )
         count = db.execute("SELECT count(*) FROM docs").fetchone()[0]
     finally:
         db.close()
@@ -72,6 +91,13 @@ class Searcher:
 
     def count(self, query: str) -> int:
         return int(self.db.execute(COUNT, (to_match(query),)).fetchone()[0])
+
+    def ranked_ids(self, query: str, limit: int = 100) -> list[str]:
+        """Ids of the top ``limit`` by bm25, the query's words OR-ed (needs ``with_ids``)."""
+        match = to_match(query, any_word=True)
+        if not match:
+            return []
+        return [row[0] for row in self.db.execute(RANKED, (match, limit))]
 
     def close(self) -> None:
         self.db.close()

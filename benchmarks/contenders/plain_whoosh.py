@@ -7,6 +7,9 @@ Schema ``id`` ID (stored), ``title`` and ``body`` TEXT with ``StemmingAnalyzer``
 ``hit.highlights("body", top=2)`` (re-tokenising the stored text).
 
 As a script, the minimal fresh-process search: ``python plain_whoosh.py INDEXDIR QUERY``.
+
+``benchmarks/relevance.py`` also builds it with a French analyzer (``lang="fr"``) and
+ranks with ``Searcher.ranked_ids``: the query's words OR-ed, quoted phrases kept.
 """
 
 from __future__ import annotations
@@ -16,25 +19,51 @@ import time
 from pathlib import Path
 from typing import Any
 
-from whoosh import index
-from whoosh.analysis import StemmingAnalyzer
+from whoosh import index, qparser
+from whoosh.analysis import Analyzer, LanguageAnalyzer, StemmingAnalyzer
 from whoosh.fields import ID, TEXT, Schema
-from whoosh.qparser import MultifieldParser
+from whoosh.qparser import MultifieldParser, OrGroup
+
+# Query syntax that plain words of a typed question would trigger by accident:
+# "science?" as a wildcard, "AND"/"NOT" as operators, "title:" as a field.
+_SYNTAX_PLUGINS = (
+    qparser.WildcardPlugin,
+    qparser.OperatorsPlugin,
+    qparser.FieldsPlugin,
+    qparser.GroupPlugin,
+    qparser.BoostPlugin,
+    qparser.RangePlugin,
+    qparser.SingleQuotePlugin,
+    qparser.EveryPlugin,
+)
 
 
-def make_schema() -> Schema:
+def make_analyzer(lang: str | None = None) -> Analyzer:
+    """``StemmingAnalyzer`` (English Porter), or Whoosh's analyzer for ``lang`` (e.g. "fr")."""
+    return StemmingAnalyzer() if lang in (None, "en") else LanguageAnalyzer(lang)
+
+
+def make_schema(lang: str | None = None) -> Schema:
     return Schema(
         id=ID(stored=True),
-        title=TEXT(analyzer=StemmingAnalyzer(), stored=True),
-        body=TEXT(analyzer=StemmingAnalyzer(), stored=True),
+        title=TEXT(analyzer=make_analyzer(lang), stored=True),
+        body=TEXT(analyzer=make_analyzer(lang), stored=True),
     )
 
 
-def ingest(jsonl: Path, target: Path) -> dict[str, Any]:
+def any_word_parser(schema: Schema) -> MultifieldParser:
+    """Title and body, the words OR-ed, ``"quoted phrases"`` kept, no other syntax."""
+    parser = MultifieldParser(["title", "body"], schema, group=OrGroup)
+    for plugin in _SYNTAX_PLUGINS:
+        parser.remove_plugin_class(plugin)
+    return parser
+
+
+def ingest(jsonl: Path, target: Path, lang: str | None = None) -> dict[str, Any]:
     from contenders.common import read_articles
 
     target.mkdir(parents=True, exist_ok=True)
-    ix = index.create_in(str(target), make_schema())
+    ix = index.create_in(str(target), make_schema(lang))
     writer = ix.writer()
     count = 0
     for doc_id, title, text in read_articles(jsonl):
@@ -55,6 +84,7 @@ class Searcher:
         self.ix = index.open_dir(str(target))
         self.searcher = self.ix.searcher()
         self.parser = MultifieldParser(["title", "body"], self.ix.schema)
+        self.any_word = any_word_parser(self.ix.schema)
 
     def search(self, query: str, limit: int = 10) -> tuple[int, list[tuple[str, str]]]:
         results = self.searcher.search(self.parser.parse(query), limit=limit)
@@ -63,6 +93,11 @@ class Searcher:
 
     def count(self, query: str) -> int:
         return len(self.searcher.search(self.parser.parse(query), limit=1))
+
+    def ranked_ids(self, query: str, limit: int = 100) -> list[str]:
+        """Ids of the top ``limit`` by BM25F, the query's words OR-ed."""
+        results = self.searcher.search(self.any_word.parse(query), limit=limit)
+        return [hit["id"] for hit in results]  # len(results) would count every match
 
     def close(self) -> None:
         self.searcher.close()
