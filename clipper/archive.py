@@ -422,6 +422,10 @@ class Archive:
         """The original bytes, exactly as added."""
         return self.corpus.read_original(self.get(clipping_id))
 
+    def original(self, clipping: Clipping) -> bytes:
+        """The original bytes of a clipping already read (as :meth:`raw`, without the lookup)."""
+        return self.corpus.read_original(clipping)
+
     def _open_index(self, progress: Callable[[int], None] | None = None) -> Any:
         if self._index is None:
             from clipper.indexing import open_index
@@ -832,8 +836,13 @@ class _Batch:
         existing = self._stored(item.clipping_id)
         if existing is not None:
             return self._merge(item, existing)
-        near = self._near_duplicate(item)
-        clipping = _new_clipping(item, near)
+        if item.restored is not None:  # its group as exported, whatever the import order
+            clipping = item.restored
+            head = self._stored(clipping.duplicate_of) if clipping.duplicate_of else None
+            near = (head, clipping.similarity or 0.0) if head is not None else None
+        else:
+            near = self._near_duplicate(item)
+            clipping = _new_clipping(item, near)
         if self.dry_run:
             self._planned[clipping.id] = clipping
         else:

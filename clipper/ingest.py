@@ -7,7 +7,6 @@ what to store.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -20,6 +19,7 @@ from clipper.extract import Extracted
 from clipper.extract.markdown import extract_markdown
 from clipper.extract.plaintext import extract_plain_text
 from clipper.model import normalise_tags
+from clipper.records import CLIPPING_ID, is_iso_datetime
 from clipper.textutil import normalise_newlines, strip_controls
 
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
@@ -39,7 +39,6 @@ JSONL_FIELDS = (
 # Written by `clipper export --format jsonl`, read back so that a round trip loses nothing.
 EXPORT_LIST_FIELDS = ("captions", "credits", "subheadings", "sidebar")
 EXPORT_FIELDS = (*EXPORT_LIST_FIELDS, "id", "added", "origin", "extra")
-_ID = re.compile(r"^[0-9a-f]{16}$")
 
 
 @dataclass
@@ -171,14 +170,6 @@ def extract_json_record(line: str, name: str) -> Extracted:
     return extracted
 
 
-def _is_iso_datetime(text: str) -> bool:
-    try:
-        datetime.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
-
-
 def _restore_export_fields(extracted: Extracted, record: dict[str, Any], name: str) -> None:
     """Fields of a clipper export, kept as they were rather than extracted again.
 
@@ -193,12 +184,12 @@ def _restore_export_fields(extracted: Extracted, record: dict[str, Any], name: s
                 raise InputError(name, f"'{key}' must be a list of strings")
             setattr(extracted, key, value)
     clipping_id = record.get("id")
-    if isinstance(clipping_id, str) and _ID.match(clipping_id):
+    if isinstance(clipping_id, str) and CLIPPING_ID.match(clipping_id):
         extracted.id = clipping_id
     elif clipping_id is not None:
         extracted.extra["id"] = clipping_id
     added = record.get("added")
-    if isinstance(added, str) and _is_iso_datetime(added):
+    if isinstance(added, str) and is_iso_datetime(added):
         extracted.added = added
     elif added is not None:
         extracted.extra["added"] = added
