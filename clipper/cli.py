@@ -395,9 +395,11 @@ def import_(
 ) -> None:
     """Add one clipping per line of a JSON Lines file (.jsonl or .jsonl.gz).
 
-    Fields: title, text (required), date, source, agency, author, url, lang,
-    tags, note; other fields are kept as extra metadata. Lines already stored
-    are skipped, so an interrupted import resumes when run again.
+    Fields: title, text (required; a list is taken as paragraphs), date,
+    source, agency, author, url, lang, tags, note; other fields are kept as
+    extra metadata. Lines written by `clipper export` are restored as they
+    were stored. Lines already stored are skipped, so an interrupted import
+    resumes when run again.
     """
     from clipper.ingest import Metadata
 
