@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -311,15 +312,22 @@ class Archive:
         path = Path(path)
         if on_total:
             with _open_lines(path) as handle:
-                on_total(sum(1 for line in handle if line.strip()))
+                on_total(sum(1 for _ in _numbered_lines(path, handle, [])))
         report = AddReport(dry_run=dry_run, keep_outcomes=keep_outcomes)
+        unreadable: list[InputError] = []  # the lines before a damaged end still go in
         with _open_lines(path) as handle:
             sources = (
                 Source(f"{path}:{number}", kind="jsonl", data=line, max_bytes=max_bytes)
-                for number, line in _numbered_lines(path, handle)
+                for number, line in _numbered_lines(path, handle, unreadable)
             )
             parallel = path.stat().st_size > PARALLEL_JSONL_BYTES
-            return self._ingest(sources, metadata, report, on_outcome, parallel=parallel, jobs=jobs)
+            self._ingest(sources, metadata, report, on_outcome, parallel=parallel, jobs=jobs)
+        for error in unreadable:
+            outcome = AddOutcome(str(path), "failed", error=error.message)
+            if on_outcome:
+                on_outcome(outcome)
+            report.record(outcome)
+        return report
 
     def _sources(
         self, paths: Iterable[str | os.PathLike[str]], report: AddReport, stdin: bytes | None
@@ -432,6 +440,10 @@ class Archive:
     def raw(self, clipping_id: str) -> bytes:
         """The original bytes, exactly as added."""
         return self.corpus.read_original(self.get(clipping_id))
+
+    def original(self, clipping: Clipping) -> bytes:
+        """The original bytes of a clipping already read (as :meth:`raw`, without the lookup)."""
+        return self.corpus.read_original(clipping)
 
     def _open_index(self, progress: Callable[[int], None] | None = None) -> Any:
         if self._index is None:
@@ -847,8 +859,13 @@ class _Batch:
         existing = self._stored(item.clipping_id)
         if existing is not None:
             return self._merge(item, existing)
-        near = self._near_duplicate(item)
-        clipping = _new_clipping(item, near)
+        if item.restored is not None:  # its group as exported, whatever the import order
+            clipping = item.restored
+            head = self._stored(clipping.duplicate_of) if clipping.duplicate_of else None
+            near = (head, clipping.similarity or 0.0) if head is not None else None
+        else:
+            near = self._near_duplicate(item)
+            clipping = _new_clipping(item, near)
         if self.dry_run:
             self._planned[clipping.id] = clipping
         else:
@@ -962,16 +979,26 @@ def _open_lines(path: Path) -> Iterator[Any]:
         yield handle
 
 
-def _numbered_lines(path: Path, handle: Any) -> Iterator[tuple[int, bytes]]:
+def _numbered_lines(
+    path: Path, handle: Any, errors: list[InputError]
+) -> Iterator[tuple[int, bytes]]:
+    """Non-blank lines; a read error ends them and is added to ``errors``."""
     number = 0
     while True:
         try:
             line = handle.readline()
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
-            raise InputError(str(path), f"cannot read after line {number}: {exc}") from exc
+        except EOFError:
+            reason = f"truncated: the compressed data ends after line {number}"
+            errors.append(InputError(str(path), reason))
+            return
+        except (OSError, zlib.error) as exc:
+            errors.append(InputError(str(path), f"cannot read after line {number}: {exc}"))
+            return
         if not line:
             return
         number += 1
+        if number == 1:
+            line = line.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark
         if line.strip():
             yield number, line
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -442,9 +442,11 @@ def import_(
 ) -> None:
     """Add one clipping per line of a JSON Lines file (.jsonl or .jsonl.gz).
 
-    Fields: title, text (required), date, source, agency, author, url, lang,
-    tags, note; other fields are kept as extra metadata. Lines already stored
-    are skipped, so an interrupted import resumes when run again.
+    Fields: title, text (required; a list is taken as paragraphs), date,
+    source, agency, author, url, lang, tags, note; other fields are kept as
+    extra metadata. Lines written by `clipper export` are restored as they
+    were stored. Lines already stored are skipped, so an interrupted import
+    resumes when run again.
     """
     from clipper.ingest import Metadata
 
@@ -691,6 +693,11 @@ def watch_run(ctx: click.Context, name: str | None, fmt: str) -> None:
     default="-date",
     show_default=True,
 )
+@click.option(
+    "--with-originals",
+    is_flag=True,
+    help="jsonl: include each original file (base64), restored by import.",
+)
 @click.pass_context
 def export(
     ctx: click.Context,
@@ -701,6 +708,7 @@ def export(
     group_by: str,
     title: str,
     sort: str,
+    with_originals: bool,
 ) -> None:
     """Export clippings matching QUERY (all if none) as jsonl, csv or a press review."""
     from datetime import datetime
@@ -712,10 +720,13 @@ def export(
             "--format opensearch writes two files: give --output FILE.ndjson "
             "(the mapping goes to FILE.mapping.json)"
         )
+    if with_originals and fmt != "jsonl":
+        raise click.UsageError("--with-originals goes with --format jsonl")
     archive = _archive(ctx)
     clippings = archive.matching(query, filters, sort=sort)
-    if fmt == "jsonl":
-        text = exporting.to_jsonl(clippings)
+    text: str | Iterable[str]
+    if fmt == "jsonl":  # line by line: with originals, the whole would not fit in memory
+        text = exporting.jsonl_lines(clippings, archive.original if with_originals else None)
     elif fmt == "csv":
         text = exporting.to_csv(clippings)
     elif fmt == "md":
@@ -734,12 +745,13 @@ def export(
     if output:
         try:
             with open(output, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
+                handle.writelines([text] if isinstance(text, str) else text)
         except OSError as exc:
             raise click.ClickException(f"cannot write {output}: {exc.strerror}") from None
         _err(f"exported {len(clippings)} clippings to {output}")
     else:
-        click.echo(text, nl=False)
+        for part in [text] if isinstance(text, str) else text:
+            click.echo(part, nl=False)
     if not clippings:
         _err("No clipping matches." if query else "The corpus is empty.")
         ctx.exit(EXIT_FAILURE)

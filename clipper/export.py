@@ -6,20 +6,16 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
 from clipper.model import Clipping
+from clipper.records import export_record
 from clipper.textutil import one_line
 
 _SAFE_URL = re.compile(r"^https?://[^\s<>]+$")
 GROUPINGS = ("day", "source")
-# Everything `clipper import` reads back into the same clipping.
-JSONL_KEYS = (
-    "id", "title", "text", "date", "source", "agency", "author", "url", "lang", "tags", "note",
-    "captions", "credits", "subheadings", "sidebar", "added", "origin", "extra",
-)  # fmt: skip
 CSV_KEYS = ("id", "date", "title", "source", "agency", "author", "lang", "url", "tags", "lead")
 _FRENCH_MONTHS = (
     "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
@@ -27,13 +23,20 @@ _FRENCH_MONTHS = (
 )  # fmt: skip
 
 
-def export_record(clipping: Clipping) -> dict[str, Any]:
-    data = clipping.to_dict()
-    return {key: data[key] for key in JSONL_KEYS}
+def jsonl_lines(
+    clippings: Iterable[Clipping], original: Callable[[Clipping], bytes] | None = None
+) -> Iterator[str]:
+    """One line per clipping, restored as it is by `clipper import`.
+
+    ``original`` reads a clipping's original bytes, to export them too.
+    """
+    for c in clippings:
+        record = export_record(c, original(c) if original else None)
+        yield json.dumps(record, ensure_ascii=False) + "\n"
 
 
 def to_jsonl(clippings: Iterable[Clipping]) -> str:
-    return "".join(json.dumps(export_record(c), ensure_ascii=False) + "\n" for c in clippings)
+    return "".join(jsonl_lines(clippings))
 
 
 def to_csv(clippings: Iterable[Clipping]) -> str:

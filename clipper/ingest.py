@@ -7,7 +7,6 @@ what to store.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -20,6 +19,7 @@ from clipper.extract import Extracted, rules
 from clipper.extract.markdown import extract_markdown
 from clipper.extract.plaintext import extract_plain_text
 from clipper.model import normalise_tags
+from clipper.records import CLIPPING_ID, is_iso_datetime, json_type_name
 from clipper.textutil import normalise_newlines, strip_controls
 
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
@@ -39,7 +39,6 @@ JSONL_FIELDS = (
 # Written by `clipper export --format jsonl`, read back so that a round trip loses nothing.
 EXPORT_LIST_FIELDS = ("captions", "credits", "subheadings", "sidebar")
 EXPORT_FIELDS = (*EXPORT_LIST_FIELDS, "id", "added", "origin", "extra")
-_ID = re.compile(r"^[0-9a-f]{16}$")
 
 
 @dataclass
@@ -94,7 +93,11 @@ def metadata_from_mapping(data: dict[str, Any], name: str) -> Metadata:
             if isinstance(value, str):
                 value = value.split(",")
             if not isinstance(value, list):
-                raise InputError(name, "'tags' must be a list or a comma-separated string")
+                raise InputError(
+                    name,
+                    "'tags' must be a list or a comma-separated string, "
+                    f"not {json_type_name(value)}",
+                )
             values["tags"] = [str(t) for t in value]
         elif key == "author" and isinstance(value, list):
             if not all(isinstance(v, str) for v in value):
@@ -104,7 +107,7 @@ def metadata_from_mapping(data: dict[str, Any], name: str) -> Metadata:
             values["date"] = _date_text(value, name)
         else:
             if not isinstance(value, str | int | float):
-                raise InputError(name, f"'{key}' must be a string")
+                raise InputError(name, f"'{key}' must be a string, not {json_type_name(value)}")
             values[key] = str(value)
     return Metadata(**values)
 
@@ -114,7 +117,7 @@ def _date_text(value: Any, name: str) -> str:
         return value.isoformat()
     if isinstance(value, str | int):
         return str(value)
-    raise InputError(name, "'date' must be a date or a string")
+    raise InputError(name, f"'date' must be a date or a string, not {json_type_name(value)}")
 
 
 def _plain(value: Any) -> Any:
@@ -155,9 +158,7 @@ def extract_json_record(line: str, name: str) -> Extracted:
         raise InputError(name, f"invalid JSON ({exc.msg} at column {exc.colno})") from exc
     if not isinstance(record, dict):
         raise InputError(name, "each line must be a JSON object")
-    text = record.get("text")
-    if not isinstance(text, str) or not text.strip():
-        raise InputError(name, "no 'text' field, or it is empty")
+    text = _record_text(record.get("text"), name)
     title = record.get("title")
     text = strip_controls(normalise_newlines(text))
     extracted = extract_plain_text(text, has_title=bool(title))
@@ -183,12 +184,16 @@ def extract_json_record(line: str, name: str) -> Extracted:
     return extracted
 
 
-def _is_iso_datetime(text: str) -> bool:
-    try:
-        datetime.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
+def _record_text(value: Any, name: str) -> str:
+    """A record's text: a string, or a list of strings taken as its paragraphs."""
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        value = "\n\n".join(v.strip() for v in value if v.strip())
+    if value is not None and not isinstance(value, str):
+        kind = "a list of strings" if isinstance(value, list) else "a string"
+        raise InputError(name, f"'text' must be {kind}, not {json_type_name(value)}")
+    if value is None or not value.strip():
+        raise InputError(name, "no 'text' field, or it is empty")
+    return value
 
 
 def _restore_export_fields(extracted: Extracted, record: dict[str, Any], name: str) -> None:
@@ -205,12 +210,12 @@ def _restore_export_fields(extracted: Extracted, record: dict[str, Any], name: s
                 raise InputError(name, f"'{key}' must be a list of strings")
             setattr(extracted, key, value)
     clipping_id = record.get("id")
-    if isinstance(clipping_id, str) and _ID.match(clipping_id):
+    if isinstance(clipping_id, str) and CLIPPING_ID.match(clipping_id):
         extracted.id = clipping_id
     elif clipping_id is not None:
         extracted.extra["id"] = clipping_id
     added = record.get("added")
-    if isinstance(added, str) and _is_iso_datetime(added):
+    if isinstance(added, str) and is_iso_datetime(added):
         extracted.added = added
     elif added is not None:
         extracted.extra["added"] = added

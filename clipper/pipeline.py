@@ -29,8 +29,9 @@ from clipper.ingest import (
     extract_document,
     extract_json_record,
 )
-from clipper.model import content_id
+from clipper.model import Clipping, content_id, normalise_tags
 from clipper.processes import end_with_parent
+from clipper.records import Restored, restore_line
 
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 # What `clipper add DIR` picks up when walking a directory.
@@ -68,6 +69,8 @@ class Prepared:
     signature: Any  # fingerprint.Signature
     extension: str
     origin: str
+    # A record of clipper's own export: stored as it was, not extracted again.
+    restored: Clipping | None = None
 
 
 @dataclass
@@ -143,6 +146,9 @@ def _prepare(source: Source, metadata: Metadata) -> Prepared:
     else:
         data = _read(source)
         fmt = source.format or detect_format(source.name, data)
+    restored = restore_line(data, source.name) if source.kind == "jsonl" else None
+    if restored is not None:
+        return _prepare_restored(source, restored, metadata)
     extracted = extract_source(source, data, fmt, url)
     extension = ".jsonl" if source.kind == "jsonl" else _EXTENSIONS[fmt]
     if url and not extracted.url:
@@ -165,9 +171,31 @@ def _prepare(source: Source, metadata: Metadata) -> Prepared:
     )
 
 
+def _prepare_restored(source: Source, restored: Restored, metadata: Metadata) -> Prepared:
+    """Only tags given for the whole import are added: every other field stays as exported."""
+    from clipper.fingerprint import signature
+
+    clipping = restored.clipping
+    if metadata.tags:
+        clipping.tags = normalise_tags(clipping.tags + metadata.tags)
+    return Prepared(
+        name=source.name,
+        data=restored.original,
+        extracted=restored.extracted(),
+        clipping_id=clipping.id,
+        signature=signature(f"{clipping.title}\n{clipping.text}"),
+        extension=restored.extension,
+        origin=clipping.origin or "",
+        restored=clipping,
+    )
+
+
 def extract_source(source: Source, data: bytes, fmt: str, url: str | None = None) -> Extracted:
     """Extraction alone (no language, no fingerprint): also how `clipper check` re-derives ids."""
     if source.kind == "jsonl":
+        restored = restore_line(data, source.name)
+        if restored is not None:
+            return restored.extracted()
         try:
             line = data.decode("utf-8")
         except UnicodeDecodeError as exc:
