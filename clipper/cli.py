@@ -56,8 +56,15 @@ class ClipperGroup(click.Group):
             raise
         except KeyboardInterrupt:
             raise click.Abort() from None
+        except BrokenPipeError:
+            # The reader stopped early (clipper export | head): not an error.
+            # Later writes and the exit's flush go nowhere instead of failing.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise click.exceptions.Exit(0) from None
         except OSError as exc:
-            raise click.ClickException(f"{exc.filename or ''}: {exc.strerror or exc}") from exc
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise click.ClickException(f"{where}{exc.strerror or exc}") from exc
         except Exception as exc:  # the promise: no traceback reaches a user
             if os.environ.get("CLIPPER_DEBUG"):
                 raise

@@ -493,3 +493,20 @@ def test_an_index_of_an_older_version_with_vanished_classes_is_rebuilt(
     reopened = Archive.open(corpus_dir)
     assert reopened.search("port", limit=1).total == 3
     reopened.close()
+
+
+def test_a_reader_that_stops_early_is_not_an_error(tmp_path, corpus_dir):
+    # More than a pipe's buffer of JSON Lines, so that writing hits the closed pipe.
+    Archive.open_or_create(corpus_dir).import_jsonl(_articles(tmp_path, "a.jsonl", range(300)))
+    process = subprocess.Popen(
+        [*CLIPPER, "export"],
+        env=_env(corpus_dir),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.read(100).startswith(b'{"id": ')
+    process.stdout.close()  # as `clipper export | head -c 100` does
+    errors = process.stderr.read()
+    process.stderr.close()
+    assert (process.wait(timeout=60), errors) == (0, b"")
