@@ -169,7 +169,7 @@ def test_round_trip_keeps_which_copy_heads_a_group(runner, pair, tmp_path):
         head.id,
     ]
     other = tmp_path / "other"
-    result = invoke(runner, "--corpus", str(other), "import", str(exported))
+    result = invoke(runner, "--corpus", str(other), "import", str(exported), "-v")
     assert result.exit_code == 0
     # the copy comes first, yet stays the copy
     assert result.stdout == (
