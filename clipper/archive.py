@@ -310,6 +310,8 @@ class Archive:
         see :class:`AddReport`.
         """
         path = Path(path)
+        with _open_lines(path) as handle:
+            _refuse_other_formats(path, handle)
         if on_total:
             with _open_lines(path) as handle:
                 on_total(sum(1 for _ in _numbered_lines(path, handle, [])))
@@ -1001,6 +1003,41 @@ def _numbered_lines(
             line = line.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark
         if line.strip():
             yield number, line
+
+
+# Lines read to tell JSON Lines from another format before importing anything.
+SNIFFED_LINES = 5
+
+
+def _refuse_other_formats(path: Path, handle: Any) -> None:
+    """Stop at once when the first lines are not JSON objects: one error, not one a line."""
+    lines = []
+    for _number, line in _numbered_lines(path, handle, []):
+        lines.append(line.strip())
+        if line.lstrip().startswith(b"{") or len(lines) == SNIFFED_LINES:
+            break
+    if not lines or lines[-1].startswith(b"{"):
+        return
+    first = lines[0]
+    if first.startswith(b"["):
+        kind = "a JSON array"
+    elif first.startswith(b"<"):
+        kind = "HTML or XML"
+    elif any(_same_columns(lines, separator) for separator in (b",", b";", b"\t")):
+        kind = "CSV"
+    else:
+        kind = "text"
+    raise InputError(
+        str(path),
+        f"this looks like {kind}, not JSON Lines (its first lines are not JSON objects)",
+        hint="import takes one JSON object per line; add other files with 'clipper add'",
+    )
+
+
+def _same_columns(lines: list[bytes], separator: bytes) -> bool:
+    """Every line has as many separators as the first, and there is one at least."""
+    count = lines[0].count(separator)
+    return count > 0 and all(line.count(separator) == count for line in lines)
 
 
 def _files_below(directory: Path) -> Iterator[Path]:

@@ -155,7 +155,9 @@ def extract_json_record(line: str, name: str) -> Extracted:
     try:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise InputError(name, f"invalid JSON ({exc.msg} at column {exc.colno})") from exc
+        # json's own message may end with "at" ("Invalid control character at").
+        reason = exc.msg.removesuffix(" at")
+        raise InputError(name, f"invalid JSON ({reason} at column {exc.colno})") from exc
     if not isinstance(record, dict):
         raise InputError(name, "each line must be a JSON object")
     text = _record_text(record.get("text"), name)

@@ -103,3 +103,42 @@ def test_a_field_of_the_wrong_type_is_named_precisely(runner, tmp_path, field, v
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [f"Error: {path}:1: {error}", "1 added, 1 failed"]
     assert _titles(runner) == ["Article 1"]
+
+
+@pytest.mark.parametrize(
+    ("content", "kind"),
+    [
+        ("id,title,text\n" + "".join(f"{n},Titre {n},Texte {n}\n" for n in range(2391)), "CSV"),
+        ("titre;texte\nUn;Deux\nTrois;Quatre\n", "CSV"),
+        ('[{"title": "a", "text": "b"}]\n', "a JSON array"),
+        ("<html><body>Une page</body></html>\n", "HTML or XML"),
+        ("Un article collé\n\nLe texte suit.\n", "text"),
+    ],
+)
+def test_another_format_stops_the_import_with_one_error(runner, tmp_path, content, kind):
+    path = tmp_path / "in.jsonl"
+    path.write_text(content, encoding="utf-8")
+    result = runner.invoke(cli, ["import", str(path)])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {path}: this looks like {kind}, not JSON Lines (its first lines are not "
+        "JSON objects)\nHint: import takes one JSON object per line; add other files with "
+        "'clipper add'\n"
+    )
+
+
+def test_a_few_bad_lines_before_json_objects_are_only_those_lines(runner, tmp_path):
+    path = tmp_path / "in.jsonl"
+    path.write_text('oops\n{"title": "Un", "text": "Le texte."}\n', encoding="utf-8")
+    result = runner.invoke(cli, ["import", str(path)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == "1 added, 1 failed"
+
+
+def test_a_control_character_in_a_json_line_is_named_once(runner, tmp_path):
+    path = tmp_path / "in.jsonl"
+    path.write_text('{"title": "Un", "text": "Le\ttexte."}\n', encoding="utf-8")
+    result = runner.invoke(cli, ["import", str(path)])
+    assert result.stderr.splitlines()[0] == (
+        f"Error: {path}:1: invalid JSON (Invalid control character at column 28)"
+    )
