@@ -960,6 +960,7 @@ def _new_clipping(item: Prepared, near: tuple[Clipping, float] | None) -> Clippi
         url=extracted.url,
         note=extracted.note,
         tags=normalise_tags(extracted.tags),
+        keywords=normalise_tags(extracted.keywords),
         captions=extracted.captions,
         credits=extracted.credits,
         subheadings=extracted.subheadings,

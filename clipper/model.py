@@ -38,7 +38,8 @@ class Clipping:
     lang: str | None = None
     url: str | None = None
     note: str | None = None
-    tags: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)  # the user's own
+    keywords: list[str] = field(default_factory=list)  # the publisher's (page metadata)
     captions: list[str] = field(default_factory=list)
     credits: list[str] = field(default_factory=list)
     subheadings: list[str] = field(default_factory=list)

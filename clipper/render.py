@@ -179,6 +179,7 @@ def clipping_as_text(clipping: Clipping, copies: list[Clipping]) -> str:
         ("lang", c.lang),
         ("url", c.url),
         ("tags", ", ".join(c.tags)),
+        ("keywords", ", ".join(c.keywords)),
         ("note", c.note),
         ("captions", " | ".join(c.captions)),
         ("credits", " | ".join(c.credits)),

@@ -454,6 +454,15 @@ def test_show_gives_an_encoding_for_text_originals_only(runner, fixture, kind):
     assert f"original: {clipping_id}.orig{suffix} ({kind})" in lines
 
 
+def test_show_lists_a_pages_keywords_apart_from_tags(runner):
+    clipping_id = added_id(runner, str(FIXTURES / "html" / "article_fr.html"), "--tag", "revue")
+    lines = invoke(runner, "show", clipping_id).stdout.splitlines()
+    assert "tags:     revue" in lines
+    assert (
+        "keywords: Transports, mobilité, innovation, Grenoble, Véhicules autonomes" in lines
+    )
+
+
 def test_show_unknown_id(runner, two_clippings):
     result = runner.invoke(cli, ["show", "0000"])
     assert result.exit_code == 1

@@ -94,8 +94,9 @@ def test_french_metadata(french):
     }
 
 
-def test_french_tags_come_from_section_article_tags_and_keywords(french):
-    assert set(french.tags) == {
+def test_french_keywords_come_from_section_article_tags_and_keywords(french):
+    assert french.tags == []  # tags are the user's own
+    assert set(french.keywords) == {
         "Transports",
         "Grenoble",
         "Véhicules autonomes",
@@ -135,7 +136,7 @@ def test_english_jsonld_metadata(english):
     assert english.date == "2023-11-02"
     assert english.source == "The Harbour Times"
     assert english.lang == "en"
-    assert {"Science", "ocean", "robotics"} <= set(english.tags)
+    assert {"Science", "ocean", "robotics"} <= set(english.keywords)
     assert english.extra["description"] == (
         "A student-built submarine drifts with the tide and charts the silt it finds."
     )

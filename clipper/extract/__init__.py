@@ -26,6 +26,7 @@ class Extracted:
     lang: str | None = None
     note: str | None = None
     tags: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
     captions: list[str] = field(default_factory=list)
     credits: list[str] = field(default_factory=list)
     subheadings: list[str] = field(default_factory=list)

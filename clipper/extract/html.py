@@ -109,11 +109,11 @@ _DATELINE_WORDS = re.compile(
 )
 _BYLINE_HEAD = 3
 _BYLINE_MAX_WORDS = 20
-_TAGS_MAX_CHARS = 2000
-_TAG_MAX_CHARS = 60
-_TAG_MAX_WORDS = 8
-_MAX_TAGS = 40
-_TAG_SEPARATORS = re.compile(r"\s*[,;]\s*")
+_KEYWORDS_LIST_MAX_CHARS = 2000
+_KEYWORD_MAX_CHARS = 60
+_KEYWORD_MAX_WORDS = 8
+_MAX_KEYWORDS = 40
+_KEYWORD_SEPARATORS = re.compile(r"\s*[,;]\s*")
 _HEADLINE_MIN_SHARED = 0.3
 # JSON-LD wrapped as XHTML character data: "<![CDATA[ {...} ]]>", sometimes commented "//".
 _CDATA = re.compile(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$")
@@ -213,7 +213,8 @@ def extract_html(
         date=_iso_date(document.date),
         url=_clean(document.url) or url,
         lang=page.lang,
-        tags=_tags([*(document.categories or []), *(document.tags or []), *page.keywords]),
+        # The publisher's labels are keywords; tags stay the user's own.
+        keywords=_keywords([*(document.categories or []), *(document.tags or []), *page.keywords]),
         captions=page.captions,
         credits=page.credits,
         subheadings=[h for h in _subheadings(body_doc) if h in paragraphs],
@@ -727,8 +728,8 @@ def _clean(value: str | None) -> str | None:
     return cleaned or None
 
 
-def _tags(values: list[str]) -> list[str]:
-    """Categories and tags, split at commas (``<meta name="keywords">`` lists them in one).
+def _keywords(values: list[str]) -> list[str]:
+    """Categories and keywords, split at commas (``<meta name="keywords">`` lists them in one).
 
     Values too long to be keyword lists, and parts too long to be tags, are
     page text that a site put in its metadata: they are dropped.
@@ -736,11 +737,11 @@ def _tags(values: list[str]) -> list[str]:
     parts = [
         part
         for value in values
-        if len(value) <= _TAGS_MAX_CHARS
-        for part in _TAG_SEPARATORS.split(value)
-        if len(part) <= _TAG_MAX_CHARS and len(part.split()) <= _TAG_MAX_WORDS
+        if len(value) <= _KEYWORDS_LIST_MAX_CHARS
+        for part in _KEYWORD_SEPARATORS.split(value)
+        if len(part) <= _KEYWORD_MAX_CHARS and len(part.split()) <= _KEYWORD_MAX_WORDS
     ]
-    return _unique(parts)[:_MAX_TAGS]
+    return _unique(parts)[:_MAX_KEYWORDS]
 
 
 def _unique(items: list[str]) -> list[str]:
