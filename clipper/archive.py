@@ -1,9 +1,15 @@
-"""The library API: a clipping archive on one corpus directory.
+r"""The library API: a clipping archive on one corpus directory.
 
+    >>> import tempfile
     >>> from clipper.archive import Archive
-    >>> archive = Archive.open_or_create("corpus")
-    >>> archive.add_paths(["article.txt"]).added
-    >>> archive.search("modèles Phi").hits[0].title
+    >>> from clipper.ingest import Metadata
+    >>> archive = Archive.open_or_create(tempfile.mkdtemp() + "/corpus")
+    >>> text = "Les modèles Phi\n\nMicrosoft présente ses petits modèles de langage.\n"
+    >>> archive.add_bytes(text.encode(), "phi.txt", Metadata(lang="fr")).status
+    'added'
+    >>> archive.search("modele phi").hits[0].clipping.title
+    'Les modèles Phi'
+    >>> archive.close()
 
 Every command of the CLI is one call here. Whoosh is imported lazily, by the
 indexing and searching modules only.

@@ -72,3 +72,26 @@ def test_every_query_guide_example_finds_a_clipping(example, sample_corpus):
 def test_search_help_points_to_the_guide():
     result = CliRunner().invoke(cli, ["search", "--help"])
     assert "docs/query.md" in result.output
+
+
+def test_the_archive_docstring_example_runs():
+    import doctest
+
+    import clipper.archive
+
+    results = doctest.testmod(clipper.archive, raise_on_error=False, report=True)
+    assert results.attempted >= 5
+    assert results.failed == 0
+
+
+def test_the_readme_library_example_runs(tmp_path, monkeypatch, capsys):
+    block = README.split("## As a library", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "article.txt").write_text(
+        "Les modèles Phi\n\nMicrosoft présente ses petits modèles de langage Phi.\n",
+        encoding="utf-8",
+    )
+    exec(compile(block, "README.md", "exec"), {})
+    printed = capsys.readouterr().out
+    assert printed.startswith("Les modèles Phi ")
+    assert "modèles" in printed
