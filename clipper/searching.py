@@ -68,6 +68,9 @@ FUZZY_PREFIX = 2
 # A word directly followed by a colon, outside quotes: a field name.
 _FIELD_PREFIX = re.compile(r"(?:^|(?<=[\s(+\-]))([A-Za-z_][A-Za-z0-9_]*):(?!//)")
 _QUOTED = re.compile(r'"[^"]*"?')
+# A word starting with * or ?: Whoosh would scan the whole lexicon for it (or
+# the analyzer would drop the wildcard and search another word).
+_LEADING_WILDCARD = re.compile(r"(?:^|(?<=[\s(+\-:]))[*?]+\w\S*")
 
 
 @dataclass
@@ -160,6 +163,12 @@ def parse_query(parser: QueryParser, text: str) -> Any:
     if not text.strip():
         raise QuerySyntaxError("empty query", hint="give words to search for")
     unquoted = _QUOTED.sub(" ", text)
+    leading = _LEADING_WILDCARD.search(unquoted)
+    if leading:
+        raise QuerySyntaxError(
+            f"invalid query: {leading[0]!r} starts with a wildcard",
+            hint=f"put at least {MIN_WILDCARD_PREFIX} letters before *, as in mo*",
+        )
     for match in _FIELD_PREFIX.finditer(unquoted):
         if match[1] not in QUERYABLE_FIELDS:
             raise QuerySyntaxError(
@@ -206,7 +215,7 @@ def _check_costly_words(q: Any) -> None:
         if len(literal) < MIN_WILDCARD_PREFIX:
             raise QuerySyntaxError(
                 f"invalid query: {_written(q)!r} starts with a wildcard",
-                hint=f"put at least {MIN_WILDCARD_PREFIX} letters before * or ?, as in mo*",
+                hint=f"put at least {MIN_WILDCARD_PREFIX} letters before *, as in mo*",
             )
     for child in q.children():
         _check_costly_words(child)
