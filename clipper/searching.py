@@ -447,11 +447,12 @@ def run_search(
     total = ranking.total
     counts = _facet_counts(searcher, results, facets) if facets else {}
     if not collapse:
-        page = [RawHit(i, score) for i, score, _ in ranking.ranked[offset : offset + limit]]
-        return total, page, counts
+        page = ranking.ranked[offset : offset + limit]
+        return total, [RawHit(ranking.stored(d)["id"], score) for d, score in page], counts
     groups: dict[str, RawHit] = {}
-    for clipping_id, score, group in ranking.ranked:
-        key = group or clipping_id
+    for docnum, score in ranking.ranked:
+        stored = ranking.stored(docnum)
+        clipping_id, key = stored["id"], stored.get("group") or stored["id"]
         if key in groups:
             groups[key].copies.append(clipping_id)
         else:
@@ -470,9 +471,9 @@ class _PageCollector(collectors.ScoredCollector):
 
     The order is score (relevance only), then date (newest first unless
     ``oldest_first``), then id. A heap keeps the best ``limit`` (score, date)
-    keys, and every match tied with the weakest kept key is kept besides:
-    the id, read only for these candidates, then cuts every page from the
-    same ordering, whatever its offset. Scores are rounded so that sums
+    keys, and every match tied with the weakest kept key is kept besides;
+    the ids, read only where (score, date) ties, then cut every page from
+    the same ordering, whatever its offset. Scores are rounded so that sums
     equal but for the last bits of a float count as ties.
     """
 
@@ -490,7 +491,8 @@ class _PageCollector(collectors.ScoredCollector):
         self.date_sign = -1 if oldest_first else 1
         self.deadline = deadline
         self.total = 0
-        self.ranked: list[tuple[str, float, str | None]] = []
+        self.ranked: list[tuple[int, float]] = []  # (docnum, score), best first
+        self._stored: dict[int, dict[str, Any]] = {}
 
     def prepare(self, top_searcher: Any, q: Any, context: Any) -> None:
         super().prepare(top_searcher, q, context)
@@ -554,14 +556,30 @@ class _PageCollector(collectors.ScoredCollector):
 
     def results(self) -> Any:
         candidates = self.items + self.tied
-        stored = {-e[2]: self.top_searcher.stored_fields(-e[2]) for e in candidates}
-        candidates.sort(key=lambda e: (-e[0], -e[1], stored[-e[2]]["id"]))
+        candidates.sort(key=lambda e: (-e[0], -e[1], e[2]))
+        # Only entries sharing their (score, date) with another need their id.
+        start = 0
+        while start < len(candidates):
+            key = candidates[start][:2]
+            end = start + 1
+            while end < len(candidates) and candidates[end][:2] == key:
+                end += 1
+            if end - start > 1:
+                candidates[start:end] = sorted(candidates[start:end], key=self._id_of_entry)
+            start = end
         if self.limit is not None:
             del candidates[self.limit :]
-        self.ranked = [
-            (stored[-e[2]]["id"], e[3], stored[-e[2]].get("group")) for e in candidates
-        ]
+        self.ranked = [(-e[2], e[3]) for e in candidates]
         return self._results([(e[3], -e[2]) for e in candidates])
+
+    def _id_of_entry(self, entry: tuple[float, int, int, float]) -> str:
+        return str(self.stored(-entry[2])["id"])
+
+    def stored(self, docnum: int) -> dict[str, Any]:
+        """The stored fields (id, group) of a document, read once."""
+        if docnum not in self._stored:
+            self._stored[docnum] = self.top_searcher.stored_fields(docnum)
+        return self._stored[docnum]
 
 
 # How many matches are collected between two looks at the clock.
