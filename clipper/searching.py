@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import re
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -52,10 +53,15 @@ from clipper.textutil import fold
 # As Lucene caps expansions (max_expansions, maxClauseCount), so does clipper.
 # docs/query.md lists these caps: change both together.
 MAX_QUERY_CHARS = 1000
-# Index words one wildcard, prefix, fuzzy word or range may examine in a field.
-MAX_SCANNED = 10_000
+# Index words a query's wildcards, prefixes, fuzzy words and ranges may
+# examine in all (each in every field it searches), and the spelling
+# suggestion of a query too.
+MAX_SCANNED = 20_000
 # Of the words found, the most frequent ones kept, per field.
 MAX_EXPANSIONS = 50
+# Postings a query may read: the documents of each of its words, in each
+# field, summed (Whoosh reads and scores every one, about 5 µs each).
+MAX_POSTINGS = 200_000
 # Words (terms) in the whole query once expanded, over all the fields searched.
 MAX_CLAUSES = 2048
 # Letters a wildcard needs before its first * or ?.
@@ -241,19 +247,23 @@ def bound_query(q: Any, reader: Any, deadline: Deadline | None = None) -> Any:
     """``q`` with every wildcard, prefix, fuzzy word and word range replaced by
     the words of the index it stands for, within the caps above.
 
-    Each such query examines at most :data:`MAX_SCANNED` words of a field
-    (past that it is refused) and keeps the :data:`MAX_EXPANSIONS` most
-    frequent matches; the whole query may hold :data:`MAX_CLAUSES` words.
-    Refusals are :class:`QuerySyntaxError` (``invalid query: …``).
+    Together they examine at most :data:`MAX_SCANNED` words of the index
+    and read the postings of at most :data:`MAX_POSTINGS` documents (past
+    either, the query is refused); each keeps its :data:`MAX_EXPANSIONS`
+    most frequent matches in a field; the whole query may hold
+    :data:`MAX_CLAUSES` words. Refusals are :class:`QuerySyntaxError`
+    (``invalid query: …``).
     """
     clauses = 0
+    cost = _Cost()
 
     def rewrite(node: Any) -> Any:
         nonlocal clauses
         if isinstance(node, wq.Every) and node.fieldname:
             if deadline is not None:
                 deadline.check()
-            if len(list(islice(reader.lexicon(node.fieldname), MAX_SCANNED + 1))) > MAX_SCANNED:
+            cost.scanned += len(list(islice(reader.lexicon(node.fieldname), MAX_SCANNED + 1)))
+            if cost.scanned > MAX_SCANNED:
                 raise QuerySyntaxError(
                     f"invalid query: {node.fieldname}:* stands for too many words",
                     hint="an empty query lists every clipping (clipper list)",
@@ -263,28 +273,57 @@ def bound_query(q: Any, reader: Any, deadline: Deadline | None = None) -> Any:
         if isinstance(node, wq.MultiTerm):
             if deadline is not None:
                 deadline.check()
-            words = _expansions(node, reader)
+            words = _expansions(node, reader, cost)
             clauses += len(words)
             if not words:
                 return wq.NullQuery
             terms = [wq.Term(node.fieldname, word, boost=node.boost) for word in words]
             return terms[0] if len(terms) == 1 else wq.Or(terms)
-        if isinstance(node, wq.Term | wq.Phrase):
+        if isinstance(node, wq.Term):
             clauses += 1
+            cost.postings += _documents(reader, node.fieldname, node.text)
+            return node
+        if isinstance(node, wq.Phrase):
+            clauses += 1
+            cost.postings += sum(_documents(reader, node.fieldname, w) for w in node.words)
             return node
         return node.apply(rewrite)
 
     bounded = rewrite(q)
+    hint = "use fewer or longer wildcards and fuzzy words, fewer or rarer words"
     if clauses > MAX_CLAUSES:
         raise QuerySyntaxError(
             f"invalid query: too broad ({clauses} index words once expanded, "
             f"at most {MAX_CLAUSES})",
-            hint="use fewer or longer wildcards and fuzzy words, or fewer words",
+            hint=hint,
+        )
+    if cost.postings > MAX_POSTINGS:
+        raise QuerySyntaxError(
+            f"invalid query: too broad (its words occur {cost.postings:,} times in the "
+            f"index, at most {MAX_POSTINGS:,})",
+            hint=hint,
         )
     return bounded.normalize()
 
 
-def _expansions(node: Any, reader: Any) -> list[str]:
+def _documents(reader: Any, fieldname: str | None, text: Any) -> int:
+    if fieldname is None or fieldname not in reader.schema:
+        return 0
+    try:
+        return int(reader.doc_frequency(fieldname, text))
+    except (ValueError, TypeError):  # a value the field cannot hold matches nothing
+        return 0
+
+
+@dataclass
+class _Cost:
+    """What the expansions of one query have cost so far."""
+
+    scanned: int = 0  # index words examined
+    postings: int = 0  # documents of the words kept
+
+
+def _expansions(node: Any, reader: Any, cost: _Cost) -> list[str]:
     """The words of the index ``node`` stands for: the most frequent, at most the cap.
 
     Each segment's lexicon is read in order from the literal start of the
@@ -300,20 +339,26 @@ def _expansions(node: Any, reader: Any) -> list[str]:
         return []
     start, inside, matches = span
     frequency: dict[bytes, int] = {}
-    examined = 0
+    hint = "give more letters before a wildcard, a narrower range or a longer word"
     for leaf, _ in reader.leaf_readers():
         for (name, btext), info in leaf.iter_from(fieldname, start):
             if name != fieldname or not inside(btext):
                 break
-            examined += 1
-            if examined > MAX_SCANNED:
+            cost.scanned += 1
+            if cost.scanned > MAX_SCANNED:
                 raise QuerySyntaxError(
                     f"invalid query: {_written(node)!r} stands for too many words of the index",
-                    hint="give more letters before a wildcard, a narrower range or a longer word",
+                    hint=hint,
                 )
             if matches(btext):
                 frequency[btext] = frequency.get(btext, 0) + info.doc_frequency()
     kept = sorted(frequency, key=lambda btext: (-frequency[btext], btext))[:MAX_EXPANSIONS]
+    cost.postings += sum(frequency[btext] for btext in kept)
+    if cost.postings > MAX_POSTINGS:
+        raise QuerySyntaxError(
+            f"invalid query: {_written(node)!r} stands for words in too many clippings",
+            hint=hint,
+        )
     return [field.from_bytes(btext) for btext in sorted(kept)]
 
 
@@ -505,7 +550,12 @@ class _PageCollector(collectors.ScoredCollector):
         if self.deadline is not None:
             self.deadline.check()
         super().set_subsearcher(subsearcher, offset)
-        self.dates = subsearcher.reader().column_reader("sortdate", translate=False)
+        reader = subsearcher.reader()
+        self.dates: Any = (
+            reader.column_reader("sortdate", translate=False)
+            if reader.has_column("sortdate")
+            else defaultdict(int)  # an empty index has no columns
+        )
 
     def matches(self) -> Any:
         if self.scored:
@@ -746,16 +796,17 @@ def suggest_query(searcher: Any, text: str, text_of: Callable[[str], str]) -> st
     """
     reader = searcher.reader()
     changed = False
+    cost = _Cost()
 
     def replace(match: re.Match[str]) -> str:
         nonlocal changed
         word = match.group(1)
-        if word in _OPERATORS or len(word) < 3:
+        if word in _OPERATORS or len(word) < 3 or cost.scanned >= MAX_SCANNED:
             return word
         folded = fold(word.lower())
         if any(reader.doc_frequency(field, folded) for field in ("title", "body")):
             return word
-        found = _closest_word(reader, "body", folded, maxdist=2)
+        found = _closest_word(reader, "body", folded, maxdist=2, cost=cost)
         if found is None:
             return word
         changed = True
@@ -765,21 +816,23 @@ def suggest_query(searcher: Any, text: str, text_of: Callable[[str], str]) -> st
     return corrected if changed else None
 
 
-def _closest_word(reader: Any, fieldname: str, word: str, *, maxdist: int) -> str | None:
+def _closest_word(
+    reader: Any, fieldname: str, word: str, *, maxdist: int, cost: _Cost
+) -> str | None:
     """The closest word of the index to ``word``, the most frequent among equals.
 
-    Like fuzzy words, candidates share the first letters of ``word`` and at
-    most :data:`MAX_SCANNED` are compared: Whoosh's corrector compares every
-    word of the field, seconds on a large archive.
+    Like fuzzy words, candidates share the first letters of ``word``, and a
+    query's suggestion compares at most :data:`MAX_SCANNED` words in all:
+    Whoosh's corrector compares every word of the field, seconds on a large
+    archive.
     """
     field = reader.schema[fieldname]
     start = field.to_bytes(word[:FUZZY_PREFIX])
     found: dict[str, tuple[int, int]] = {}  # word: (distance, documents)
-    examined = 0
     for leaf, _ in reader.leaf_readers():
         for (name, btext), info in leaf.iter_from(fieldname, start):
-            examined += 1
-            if name != fieldname or not btext.startswith(start) or examined > MAX_SCANNED:
+            cost.scanned += 1
+            if name != fieldname or not btext.startswith(start) or cost.scanned > MAX_SCANNED:
                 break
             candidate = field.from_bytes(btext)
             if abs(len(candidate) - len(word)) > maxdist:

@@ -104,6 +104,15 @@ def test_a_word_standing_for_too_many_index_words_is_refused(
     assert _terms(bounded("body:mo19*"))["body"] == 10  # a longer prefix is answered
 
 
+def test_expansions_reading_too_many_postings_are_refused(
+    bounded: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(searching, "MAX_POSTINGS", 30)
+    assert _terms(bounded("body:mo19*"))["body"] == 10  # 10 words of 1 clipping, 2 fields
+    with pytest.raises(QuerySyntaxError, match="'mo00\\*' stands for words in too many clippings"):
+        bounded("body:mo00*")  # 10 words of 10 clippings
+
+
 def test_a_query_of_too_many_words_once_expanded_is_refused(
     bounded: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
