@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import re
 import time
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from typing import Any, ClassVar
 
 from whoosh import collectors, sorting
 from whoosh import query as wq
+from whoosh.matching import ListMatcher, ReadTooFar
 from whoosh.qparser import (
     FuzzyTermPlugin,
     GtLtPlugin,
@@ -32,6 +34,7 @@ from whoosh.qparser import (
 )
 from whoosh.qparser.plugins import FuzzyTermPlugin as _Fuzzy
 from whoosh.qparser.plugins import PhrasePlugin, SingleQuotePlugin, WildcardPlugin
+from whoosh.reading import TermNotFound
 from whoosh.support.levenshtein import distance as levenshtein_distance
 
 from clipper.analysis import STEMMED_LANGUAGES, stem_word, word_forms
@@ -273,12 +276,11 @@ def bound_query(q: Any, reader: Any, deadline: Deadline | None = None) -> Any:
         if isinstance(node, wq.MultiTerm):
             if deadline is not None:
                 deadline.check()
-            words = _expansions(node, reader, cost)
+            words, documents = _expansions(node, reader, cost)
             clauses += len(words)
             if not words:
                 return wq.NullQuery
-            terms = [wq.Term(node.fieldname, word, boost=node.boost) for word in words]
-            return terms[0] if len(terms) == 1 else wq.Or(terms)
+            return AnyOf(node.fieldname, words, boost=node.boost, documents=documents)
         if isinstance(node, wq.Term):
             clauses += 1
             cost.postings += _documents(reader, node.fieldname, node.text)
@@ -323,8 +325,9 @@ class _Cost:
     postings: int = 0  # documents of the words kept
 
 
-def _expansions(node: Any, reader: Any, cost: _Cost) -> list[str]:
-    """The words of the index ``node`` stands for: the most frequent, at most the cap.
+def _expansions(node: Any, reader: Any, cost: _Cost) -> tuple[list[str], int]:
+    """The words of the index ``node`` stands for, the most frequent, at most
+    the cap, and their documents (summed over the words).
 
     Each segment's lexicon is read in order from the literal start of the
     word, with the document frequency of each word on the way (asking for
@@ -332,11 +335,11 @@ def _expansions(node: Any, reader: Any, cost: _Cost) -> list[str]:
     """
     fieldname = node.fieldname
     if fieldname not in reader.schema:
-        return []
+        return [], 0
     field = reader.schema[fieldname]
     span = _lexicon_span(node, field)
     if span is None:
-        return []
+        return [], 0
     start, inside, matches = span
     frequency: dict[bytes, int] = {}
     hint = "give more letters before a wildcard, a narrower range or a longer word"
@@ -353,13 +356,71 @@ def _expansions(node: Any, reader: Any, cost: _Cost) -> list[str]:
             if matches(btext):
                 frequency[btext] = frequency.get(btext, 0) + info.doc_frequency()
     kept = sorted(frequency, key=lambda btext: (-frequency[btext], btext))[:MAX_EXPANSIONS]
-    cost.postings += sum(frequency[btext] for btext in kept)
+    documents = sum(frequency[btext] for btext in kept)
+    cost.postings += documents
     if cost.postings > MAX_POSTINGS:
         raise QuerySyntaxError(
             f"invalid query: {_written(node)!r} stands for words in too many clippings",
             hint=hint,
         )
-    return [field.from_bytes(btext) for btext in sorted(kept)]
+    return [field.from_bytes(btext) for btext in sorted(kept)], documents
+
+
+class AnyOf(wq.Query):
+    """Documents with any of ``words`` in a field, each scored ``boost``.
+
+    What a wildcard, prefix, fuzzy word or range becomes once expanded: as
+    Lucene's constant-score rewrite, one sorted list of documents. Whoosh's
+    Or of as many scored terms costs far more per posting (seconds for a few
+    hundred words on a large archive).
+    """
+
+    def __init__(
+        self, fieldname: str, words: Sequence[str], boost: float = 1.0, documents: int = 0
+    ) -> None:
+        self.fieldname = fieldname
+        self.words = tuple(words)
+        self.boost = boost
+        self.documents = documents  # an upper bound, for Whoosh's query planning
+
+    def __repr__(self) -> str:
+        return f"AnyOf({self.fieldname!r}, {list(self.words)!r}, boost={self.boost})"
+
+    def __str__(self) -> str:
+        return f"{self.fieldname}:({' OR '.join(self.words)})"
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, AnyOf)
+            and (self.fieldname, self.words, self.boost)
+            == (other.fieldname, other.words, other.boost)
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.fieldname, self.words, self.boost))
+
+    def estimate_size(self, ixreader: Any) -> int:
+        return self.documents
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        reader = searcher.reader()
+        found: set[int] = set()
+        for word in self.words:
+            try:
+                found.update(reader.postings(self.fieldname, word).all_ids())
+            except TermNotFound:  # in another segment
+                continue
+        return _SortedIdsMatcher(sorted(found), all_weights=self.boost)
+
+
+class _SortedIdsMatcher(ListMatcher):
+    """A list matcher that skips by bisection (Whoosh's steps one id at a time)."""
+
+    def skip_to(self, id: int) -> None:
+        if not self.is_active():
+            raise ReadTooFar
+        if id > self.id():
+            self._i: int = bisect_left(self._ids, id, self._i)
 
 
 _Span = tuple[bytes, Callable[[bytes], bool], Callable[[bytes], bool]]
@@ -507,8 +568,18 @@ def run_search(
 
 
 def count_matches(searcher: Any, q: Any, filter_q: Any | None) -> int:
-    """How many documents match ``q`` and the filter."""
-    return len(searcher.search(q, filter=filter_q, limit=1, optimize=False))
+    """How many documents match ``q`` and the filter.
+
+    Not Whoosh's top-k collector: once its page is full it drops the parts
+    of an OR whose best score cannot reach the page, and their documents
+    from the count with them.
+    """
+    counter = _PageCollector(0, scored=False)
+    collector: Any = counter
+    if filter_q is not None:
+        collector = collectors.FilterCollector(collector, filter_q)
+    searcher.search_with_collector(q, collector)
+    return counter.total
 
 
 class _PageCollector(collectors.ScoredCollector):
@@ -874,7 +945,7 @@ def matched_terms(q: Any, reader: Any) -> dict[str, set[str]]:
         if isinstance(node, wq.Term):
             terms.setdefault(node.fieldname, set()).add(str(node.text))
             return
-        if isinstance(node, wq.Phrase):
+        if isinstance(node, wq.Phrase | AnyOf):
             terms.setdefault(node.fieldname, set()).update(str(w) for w in node.words)
             return
         if isinstance(node, wq.PatternQuery | wq.FuzzyTerm):
