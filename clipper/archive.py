@@ -471,19 +471,25 @@ class Archive:
         collapse: bool = False,
         facets: Iterable[str] = (),
         progress: Callable[[int], None] | None = None,
+        budget: float | None = None,
     ) -> SearchResult:
         """Search the archive; an empty ``query`` lists everything matching the filters.
 
         ``sort``: ``relevance``, ``date`` or ``-date``; an empty query sorts
-        newest first. ``collapse`` shows each near-duplicate group once, with
-        its copies. ``facets`` counts matches per source, lang, agency, tag or
-        year. When little is found, ``suggestion`` proposes a corrected query.
+        newest first. Ties are broken by date, then id, so consecutive pages
+        never repeat or skip a hit. ``collapse`` shows each near-duplicate
+        group once, with its copies. ``facets`` counts matches per source,
+        lang, agency, tag or year. When little is found, ``suggestion``
+        proposes a corrected query. ``budget``: seconds the search may take,
+        else :class:`~clipper.errors.SearchTimeoutError`.
         """
         from whoosh import query as wq
 
         from clipper.searching import (
             SUGGEST_BELOW,
+            Deadline,
             Filters,
+            bound_query,
             filter_query,
             highlight_spans,
             make_parser,
@@ -495,10 +501,12 @@ class Archive:
 
         if limit < 0 or offset < 0:
             raise ClipperError("limit and offset must not be negative")
+        deadline = Deadline(budget) if budget is not None else None
         ix = self._open_index(progress)
         q = parse_query(make_parser(ix.schema), query) if query.strip() else wq.Every()
         fq = filter_query(ix.schema, filters or Filters())
         with self._searching(ix) as searcher:
+            q = bound_query(q, searcher.reader(), deadline)
             total, raw_hits, facet_counts = run_search(
                 searcher,
                 q,
@@ -508,6 +516,7 @@ class Archive:
                 sort=sort if query.strip() else "-date",
                 collapse=collapse,
                 facets=list(facets),
+                deadline=deadline,
             )
             terms = matched_terms(q, searcher.reader()) if query.strip() else {}
             suggestion = None
@@ -556,11 +565,11 @@ class Archive:
         self, query: str = "", filters: Filters | None = None, *, by: str | None = None
     ) -> Timeline:
         """Matching clippings per period; undated ones count at the day they were added."""
-        from clipper.searching import timeline
+        from clipper.searching import bound_query, timeline
 
         ix, q, fq = self._query_and_filter(query, filters)
         with self._searching(ix) as searcher:
-            return timeline(searcher, q, fq, by)
+            return timeline(searcher, bound_query(q, searcher.reader()), fq, by)
 
     def similar(
         self, clipping_id: str, *, limit: int = 10, include_copies: bool = False
@@ -591,10 +600,11 @@ class Archive:
         self, query: str = "", filters: Filters | None = None, *, sort: str = "-date"
     ) -> list[Clipping]:
         """Every clipping matching a query and filters (for exports)."""
-        from clipper.searching import count_matches, run_search
+        from clipper.searching import bound_query, count_matches, run_search
 
         ix, q, fq = self._query_and_filter(query, filters)
         with self._searching(ix) as searcher:
+            q = bound_query(q, searcher.reader())
             total = count_matches(searcher, q, fq)
             _, raw_hits, _ = run_search(searcher, q, fq, max(total, 1), 0, sort=sort)
         return [c for c in map(self._read_or_none, (h.id for h in raw_hits)) if c is not None]
@@ -664,6 +674,8 @@ class Archive:
             return {}
         from whoosh import query as wq
 
+        from clipper.searching import bound_query
+
         matches: dict[str, list[str]] = {}
         wanted = set(clipping_ids)
         for watch in saved:
@@ -671,6 +683,7 @@ class Archive:
             only_new = wq.Or([wq.Term("id", i) for i in wanted])
             fq = wq.And([fq, only_new]) if fq is not None else only_new
             with self._searching(ix) as searcher:
+                q = bound_query(q, searcher.reader())
                 found = [hit["id"] for hit in searcher.search(q, filter=fq, limit=None)]
             if found:
                 matches[watch.name] = sorted(found, key=clipping_ids.index)

@@ -61,3 +61,7 @@ class CorpusError(ClipperError):
 
 class IndexBusyError(ClipperError):
     """Another process holds the index write lock for longer than we wait."""
+
+
+class SearchTimeoutError(UsageError):
+    """A search ran past its time budget (``clipper serve``): the query is too broad."""

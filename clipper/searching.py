@@ -11,13 +11,19 @@ from __future__ import annotations
 
 import copy
 import re
+import time
+from bisect import bisect_left
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from heapq import heappush, heapreplace
+from itertools import islice
 from typing import Any, ClassVar
 
+from whoosh import collectors, sorting
 from whoosh import query as wq
-from whoosh import sorting
+from whoosh.matching import ListMatcher, ReadTooFar
 from whoosh.qparser import (
     FuzzyTermPlugin,
     GtLtPlugin,
@@ -28,10 +34,12 @@ from whoosh.qparser import (
 )
 from whoosh.qparser.plugins import FuzzyTermPlugin as _Fuzzy
 from whoosh.qparser.plugins import PhrasePlugin, SingleQuotePlugin, WildcardPlugin
+from whoosh.reading import TermNotFound
+from whoosh.support.levenshtein import distance as levenshtein_distance
 
 from clipper.analysis import STEMMED_LANGUAGES, stem_word, word_forms
 from clipper.dates import parse_range
-from clipper.errors import QuerySyntaxError
+from clipper.errors import QuerySyntaxError, SearchTimeoutError
 from clipper.fields import (
     FACET_FIELDS,
     FIELD_GROUPS,
@@ -42,10 +50,36 @@ from clipper.fields import (
 from clipper.snippets import Span
 from clipper.textutil import fold
 
+# -- what one query may cost ---------------------------------------------------
+# Whoosh expands wildcards, prefixes, fuzzy words and ranges over the lexicon
+# and ORs the words found: unbounded, one query could hold a core for minutes.
+# As Lucene caps expansions (max_expansions, maxClauseCount), so does clipper.
+# docs/query.md lists these caps: change both together.
 MAX_QUERY_CHARS = 1000
+# Index words a query's wildcards, prefixes, fuzzy words and ranges may
+# examine in all (each in every field it searches), and the spelling
+# suggestion of a query too.
+MAX_SCANNED = 20_000
+# Of the words found, the most frequent ones kept, per field.
+MAX_EXPANSIONS = 50
+# Postings a query may read: the documents of each of its words, in each
+# field, summed (Whoosh reads and scores every one, about 5 µs each).
+MAX_POSTINGS = 200_000
+# Words (terms) in the whole query once expanded, over all the fields searched.
+MAX_CLAUSES = 2048
+# Letters a wildcard needs before its first * or ?.
+MIN_WILDCARD_PREFIX = 2
+# Fuzzy words: at least this long, at most this many edits, and this many
+# first letters shared (a misspelling seldom starts with the wrong letter).
+FUZZY_MIN_CHARS = 3
+FUZZY_MAX_EDITS = 2
+FUZZY_PREFIX = 2
 # A word directly followed by a colon, outside quotes: a field name.
 _FIELD_PREFIX = re.compile(r"(?:^|(?<=[\s(+\-]))([A-Za-z_][A-Za-z0-9_]*):(?!//)")
 _QUOTED = re.compile(r'"[^"]*"?')
+# A word starting with * or ?: Whoosh would scan the whole lexicon for it (or
+# the analyzer would drop the wildcard and search another word).
+_LEADING_WILDCARD = re.compile(r"(?:^|(?<=[\s(+\-:]))[*?]+\w\S*")
 
 
 @dataclass
@@ -148,6 +182,12 @@ def parse_query(parser: QueryParser, text: str) -> Any:
     if not text.strip():
         raise QuerySyntaxError("empty query", hint="give words to search for")
     unquoted = _QUOTED.sub(" ", text)
+    leading = _LEADING_WILDCARD.search(unquoted)
+    if leading:
+        raise QuerySyntaxError(
+            f"invalid query: {leading[0]!r} starts with a wildcard",
+            hint=f"put at least {MIN_WILDCARD_PREFIX} letters before *, as in mo*",
+        )
     for match in _FIELD_PREFIX.finditer(unquoted):
         if match[1] not in QUERYABLE_FIELDS:
             raise QuerySyntaxError(
@@ -166,6 +206,7 @@ def parse_query(parser: QueryParser, text: str) -> Any:
         ) from exc
     _raise_errors(parsed)
     parsed = parsed.normalize()
+    _check_costly_words(parsed)
     if parsed is wq.NullQuery or isinstance(parsed, type(wq.NullQuery)):
         raise QuerySyntaxError(
             f"query {text!r} has nothing to search for", hint="stop words alone match nothing"
@@ -179,6 +220,271 @@ def _raise_errors(q: Any) -> None:
         raise QuerySyntaxError(f"invalid query: {error}")
     for child in q.children():
         _raise_errors(child)
+
+
+def _check_costly_words(q: Any) -> None:
+    """Refuse wildcards and fuzzy words that would scan most of the index."""
+    if isinstance(q, wq.FuzzyTerm) and len(q.text) < FUZZY_MIN_CHARS:
+        raise QuerySyntaxError(
+            f"invalid query: {_written(q)!r} is too short for a fuzzy search",
+            hint=f"fuzzy words (word~) need at least {FUZZY_MIN_CHARS} letters",
+        )
+    if isinstance(q, wq.PatternQuery):
+        literal = q.text if isinstance(q, wq.Prefix) else q._find_prefix(q.text)
+        if len(literal) < MIN_WILDCARD_PREFIX:
+            raise QuerySyntaxError(
+                f"invalid query: {_written(q)!r} starts with a wildcard",
+                hint=f"put at least {MIN_WILDCARD_PREFIX} letters before *, as in mo*",
+            )
+    for child in q.children():
+        _check_costly_words(child)
+
+
+class Deadline:
+    """The time budget of one search: :meth:`check` raises once it is spent."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self.clock = clock
+        self.end = clock() + seconds
+
+    def check(self) -> None:
+        if self.clock() >= self.end:
+            raise SearchTimeoutError(
+                f"search stopped after {self.seconds:g} s: the query is too broad",
+                hint="use fewer wildcards and fuzzy words, longer prefixes, or a filter",
+            )
+
+
+def bound_query(q: Any, reader: Any, deadline: Deadline | None = None) -> Any:
+    """``q`` with every wildcard, prefix, fuzzy word and word range replaced by
+    the words of the index it stands for, within the caps above.
+
+    Together they examine at most :data:`MAX_SCANNED` words of the index
+    and read the postings of at most :data:`MAX_POSTINGS` documents (past
+    either, the query is refused); each keeps its :data:`MAX_EXPANSIONS`
+    most frequent matches in a field; the whole query may hold
+    :data:`MAX_CLAUSES` words. Refusals are :class:`QuerySyntaxError`
+    (``invalid query: …``).
+    """
+    clauses = 0
+    cost = _Cost()
+
+    def rewrite(node: Any) -> Any:
+        nonlocal clauses
+        if isinstance(node, wq.Every) and node.fieldname:
+            if deadline is not None:
+                deadline.check()
+            cost.scanned += len(list(islice(reader.lexicon(node.fieldname), MAX_SCANNED + 1)))
+            if cost.scanned > MAX_SCANNED:
+                raise QuerySyntaxError(
+                    f"invalid query: {node.fieldname}:* stands for too many words",
+                    hint="an empty query lists every clipping (clipper list)",
+                )
+            clauses += 1
+            return node
+        if isinstance(node, wq.MultiTerm):
+            if deadline is not None:
+                deadline.check()
+            words, documents = _expansions(node, reader, cost)
+            clauses += len(words)
+            if not words:
+                return wq.NullQuery
+            return AnyOf(node.fieldname, words, boost=node.boost, documents=documents)
+        if isinstance(node, wq.Term):
+            clauses += 1
+            cost.postings += _documents(reader, node.fieldname, node.text)
+            return node
+        if isinstance(node, wq.Phrase):
+            clauses += 1
+            cost.postings += sum(_documents(reader, node.fieldname, w) for w in node.words)
+            return node
+        return node.apply(rewrite)
+
+    bounded = rewrite(q)
+    hint = "use fewer or longer wildcards and fuzzy words, fewer or rarer words"
+    if clauses > MAX_CLAUSES:
+        raise QuerySyntaxError(
+            f"invalid query: too broad ({clauses} index words once expanded, "
+            f"at most {MAX_CLAUSES})",
+            hint=hint,
+        )
+    if cost.postings > MAX_POSTINGS:
+        raise QuerySyntaxError(
+            f"invalid query: too broad (its words occur {cost.postings:,} times in the "
+            f"index, at most {MAX_POSTINGS:,})",
+            hint=hint,
+        )
+    return bounded.normalize()
+
+
+def _documents(reader: Any, fieldname: str | None, text: Any) -> int:
+    if fieldname is None or fieldname not in reader.schema:
+        return 0
+    try:
+        return int(reader.doc_frequency(fieldname, text))
+    except (ValueError, TypeError):  # a value the field cannot hold matches nothing
+        return 0
+
+
+@dataclass
+class _Cost:
+    """What the expansions of one query have cost so far."""
+
+    scanned: int = 0  # index words examined
+    postings: int = 0  # documents of the words kept
+
+
+def _expansions(node: Any, reader: Any, cost: _Cost) -> tuple[list[str], int]:
+    """The words of the index ``node`` stands for, the most frequent, at most
+    the cap, and their documents (summed over the words).
+
+    Each segment's lexicon is read in order from the literal start of the
+    word, with the document frequency of each word on the way (asking for
+    it word by word costs a lookup per segment).
+    """
+    fieldname = node.fieldname
+    if fieldname not in reader.schema:
+        return [], 0
+    field = reader.schema[fieldname]
+    span = _lexicon_span(node, field)
+    if span is None:
+        return [], 0
+    start, inside, matches = span
+    frequency: dict[bytes, int] = {}
+    hint = "give more letters before a wildcard, a narrower range or a longer word"
+    for leaf, _ in reader.leaf_readers():
+        for (name, btext), info in leaf.iter_from(fieldname, start):
+            if name != fieldname or not inside(btext):
+                break
+            cost.scanned += 1
+            if cost.scanned > MAX_SCANNED:
+                raise QuerySyntaxError(
+                    f"invalid query: {_written(node)!r} stands for too many words of the index",
+                    hint=hint,
+                )
+            if matches(btext):
+                frequency[btext] = frequency.get(btext, 0) + info.doc_frequency()
+    kept = sorted(frequency, key=lambda btext: (-frequency[btext], btext))[:MAX_EXPANSIONS]
+    documents = sum(frequency[btext] for btext in kept)
+    cost.postings += documents
+    if cost.postings > MAX_POSTINGS:
+        raise QuerySyntaxError(
+            f"invalid query: {_written(node)!r} stands for words in too many clippings",
+            hint=hint,
+        )
+    return [field.from_bytes(btext) for btext in sorted(kept)], documents
+
+
+class AnyOf(wq.Query):
+    """Documents with any of ``words`` in a field, each scored ``boost``.
+
+    What a wildcard, prefix, fuzzy word or range becomes once expanded: as
+    Lucene's constant-score rewrite, one sorted list of documents. Whoosh's
+    Or of as many scored terms costs far more per posting (seconds for a few
+    hundred words on a large archive).
+    """
+
+    def __init__(
+        self, fieldname: str, words: Sequence[str], boost: float = 1.0, documents: int = 0
+    ) -> None:
+        self.fieldname = fieldname
+        self.words = tuple(words)
+        self.boost = boost
+        self.documents = documents  # an upper bound, for Whoosh's query planning
+
+    def __repr__(self) -> str:
+        return f"AnyOf({self.fieldname!r}, {list(self.words)!r}, boost={self.boost})"
+
+    def __str__(self) -> str:
+        return f"{self.fieldname}:({' OR '.join(self.words)})"
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, AnyOf)
+            and (self.fieldname, self.words, self.boost)
+            == (other.fieldname, other.words, other.boost)
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.fieldname, self.words, self.boost))
+
+    def estimate_size(self, ixreader: Any) -> int:
+        return self.documents
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        reader = searcher.reader()
+        found: set[int] = set()
+        for word in self.words:
+            try:
+                found.update(reader.postings(self.fieldname, word).all_ids())
+            except TermNotFound:  # in another segment
+                continue
+        return _SortedIdsMatcher(sorted(found), all_weights=self.boost)
+
+
+class _SortedIdsMatcher(ListMatcher):
+    """A list matcher that skips by bisection (Whoosh's steps one id at a time)."""
+
+    def skip_to(self, id: int) -> None:
+        if not self.is_active():
+            raise ReadTooFar
+        if id > self.id():
+            self._i: int = bisect_left(self._ids, id, self._i)
+
+
+_Span = tuple[bytes, Callable[[bytes], bool], Callable[[bytes], bool]]
+
+
+def _lexicon_span(node: Any, field: Any) -> _Span | None:
+    """Where a query's words start in the lexicon, while a word is still in its
+    span, and whether a word of the span matches; ``None`` if none can."""
+    if isinstance(node, wq.FuzzyTerm):
+        text = node.text
+        maxdist = min(int(node.maxdist), FUZZY_MAX_EDITS)
+        start = field.to_bytes(text[: max(node.prefixlength, FUZZY_PREFIX)])
+
+        def close(btext: bytes) -> bool:
+            word = field.from_bytes(btext)
+            return abs(len(word) - len(text)) <= maxdist and (
+                levenshtein_distance(word, text, limit=maxdist) <= maxdist
+            )
+
+        return start, lambda btext: btext.startswith(start), close
+    if isinstance(node, wq.Prefix):
+        start = field.to_bytes(node.text)
+        return start, lambda btext: btext.startswith(start), lambda btext: True
+    if isinstance(node, wq.PatternQuery):
+        start = field.to_bytes(node._find_prefix(node.text))
+        pattern = re.compile(node._get_pattern())
+        return (
+            start,
+            lambda btext: btext.startswith(start),
+            lambda btext: pattern.match(field.from_bytes(btext)) is not None,
+        )
+    if isinstance(node, wq.TermRange):
+        try:
+            low = b"" if node.start is None else field.to_bytes(node.start)
+            high = b"\xff\xff\xff\xff" if node.end is None else field.to_bytes(node.end)
+        except ValueError:
+            return None
+        return (
+            low,
+            lambda btext: btext < high or (btext == high and not node.endexcl),
+            lambda btext: not (btext == low and node.startexcl),
+        )
+    raise QuerySyntaxError(f"invalid query: {_written(node)!r} is not supported")
+
+
+def _written(node: Any) -> str:
+    """A query word as the user wrote it (near enough), for messages."""
+    if isinstance(node, wq.FuzzyTerm):
+        return f"{node.text}~{node.maxdist if node.maxdist != 1 else ''}"
+    if isinstance(node, wq.Prefix):
+        return f"{node.text}*"
+    if isinstance(node, wq.PatternQuery):
+        return str(node.text)
+    return str(node)
 
 
 def filter_query(schema: Any, filters: Filters) -> Any | None:
@@ -228,31 +534,40 @@ def run_search(
     sort: str = "relevance",
     collapse: bool = False,
     facets: Sequence[str] = (),
+    deadline: Deadline | None = None,
 ) -> tuple[int, list[RawHit], dict[str, list[tuple[str, int]]]]:
     """Total matches, the hits of one page, and facet counts over every match.
 
     ``sort``: ``relevance`` (ties broken newest first), ``date`` (oldest
-    first) or ``-date`` (newest first). With ``collapse``, each near-duplicate
-    group counts once, represented by its best-ranked member, and the total
-    counts groups. Facets are counted in the same pass over the matches.
+    first) or ``-date`` (newest first); remaining ties are broken by id, so
+    consecutive pages partition the matches. With ``collapse``, each
+    near-duplicate group counts once, represented by its best-ranked member,
+    and the total counts groups. Facets are counted in the same pass over the
+    matches. Past ``deadline``, :class:`SearchTimeoutError` is raised.
     """
+    if sort not in SORTS:
+        raise QuerySyntaxError(f"unknown sort {sort!r}", hint=f"use one of {', '.join(SORTS)}")
     wanted = None if collapse else offset + limit
+    ranking = _PageCollector(
+        wanted, scored=sort == "relevance", oldest_first=sort == "date", deadline=deadline
+    )
+    collector: Any = ranking
     groupedby = _groupedby(facets)
-    if sort == "relevance":
-        ranked, results = _by_relevance(searcher, q, filter_q, wanted, groupedby)
-    else:
-        results = searcher.search(
-            q, filter=filter_q, limit=wanted, sortedby=_sort_facets(sort), groupedby=groupedby
-        )
-        ranked = [(hit["id"], 0.0, hit.get("group")) for hit in results]
-    total = len(results)
+    if groupedby:
+        collector = collectors.FacetCollector(collector, groupedby)
+    if filter_q is not None:
+        collector = collectors.FilterCollector(collector, filter_q)
+    searcher.search_with_collector(q, collector)
+    results = collector.results()
+    total = ranking.total
     counts = _facet_counts(searcher, results, facets) if facets else {}
     if not collapse:
-        page = [RawHit(i, score) for i, score, _ in ranked[offset : offset + limit]]
-        return total, page, counts
+        page = ranking.ranked[offset : offset + limit]
+        return total, [RawHit(ranking.stored(d)["id"], score) for d, score in page], counts
     groups: dict[str, RawHit] = {}
-    for clipping_id, score, group in ranked:
-        key = group or clipping_id
+    for docnum, score in ranking.ranked:
+        stored = ranking.stored(docnum)
+        clipping_id, key = stored["id"], stored.get("group") or stored["id"]
         if key in groups:
             groups[key].copies.append(clipping_id)
         else:
@@ -261,44 +576,147 @@ def run_search(
     return len(ordered), ordered[offset : offset + limit], counts
 
 
-# Extra hits fetched so that ties at the end of a page are broken by date too.
-_TIE_MARGIN = 10
-
-
 def count_matches(searcher: Any, q: Any, filter_q: Any | None) -> int:
-    """How many documents match ``q`` and the filter."""
-    return len(searcher.search(q, filter=filter_q, limit=1, optimize=False))
+    """How many documents match ``q`` and the filter.
 
-
-def _by_relevance(
-    searcher: Any, q: Any, filter_q: Any | None, wanted: int | None, groupedby: Any
-) -> tuple[list[tuple[str, float, str | None]], Any]:
-    """Hits by score, ties newest first.
-
-    Whoosh's plain scored search is several times faster than sorting on a
-    score-and-date key, so ties are broken afterwards on the fetched hits.
+    Not Whoosh's top-k collector: once its page is full it drops the parts
+    of an OR whose best score cannot reach the page, and their documents
+    from the count with them.
     """
-    limit = None if wanted is None else wanted + _TIE_MARGIN
-    # Whoosh's "optimised" top-k collector skips blocks while scoring, then runs
-    # the query again to count the total (and ignores the filter when it does).
-    # Scoring every match in one pass is both right and, on 57,000 clippings,
-    # about twice as fast (p50 16 ms against 25-31 ms).
-    results = searcher.search(q, filter=filter_q, limit=limit, optimize=False, groupedby=groupedby)
-    dates = searcher.reader().column_reader("sortdate", translate=False)
-    hits = [(hit["id"], float(hit.score or 0.0), hit.get("group"), hit.docnum) for hit in results]
-    hits.sort(key=lambda h: (-round(h[1], 9), -(dates[h[3]] or 0)))
-    return [(i, score, group) for i, score, group, _ in hits], results
+    counter = _PageCollector(0, scored=False)
+    collector: Any = counter
+    if filter_q is not None:
+        collector = collectors.FilterCollector(collector, filter_q)
+    searcher.search_with_collector(q, collector)
+    return counter.total
+
+
+class _PageCollector(collectors.ScoredCollector):
+    """The first ``limit`` matches (all when ``None``) in clipper's total order.
+
+    The order is score (relevance only), then date (newest first unless
+    ``oldest_first``), then id. A heap keeps the best ``limit`` (score, date)
+    keys, and every match tied with the weakest kept key is kept besides;
+    the ids, read only where (score, date) ties, then cut every page from
+    the same ordering, whatever its offset. Scores are rounded so that sums
+    equal but for the last bits of a float count as ties.
+    """
+
+    def __init__(
+        self,
+        limit: int | None,
+        *,
+        scored: bool,
+        oldest_first: bool = False,
+        deadline: Deadline | None = None,
+    ) -> None:
+        super().__init__()
+        self.limit = limit
+        self.scored = scored
+        self.date_sign = -1 if oldest_first else 1
+        self.deadline = deadline
+        self.total = 0
+        self.ranked: list[tuple[int, float]] = []  # (docnum, score), best first
+        self._stored: dict[int, dict[str, Any]] = {}
+
+    def prepare(self, top_searcher: Any, q: Any, context: Any) -> None:
+        super().prepare(top_searcher, q, context)
+        # Entries: (rounded score, signed date, -docnum, score); a min-heap.
+        self.items: list[tuple[float, int, int, float]] = []
+        self.tied: list[tuple[float, int, int, float]] = []
+        self.total = 0
+
+    def set_subsearcher(self, subsearcher: Any, offset: int) -> None:
+        if self.deadline is not None:
+            self.deadline.check()
+        super().set_subsearcher(subsearcher, offset)
+        reader = subsearcher.reader()
+        self.dates: Any = (
+            reader.column_reader("sortdate", translate=False)
+            if reader.has_column("sortdate")
+            else defaultdict(int)  # an empty index has no columns
+        )
+
+    def matches(self) -> Any:
+        if self.scored:
+            return super().matches()
+        return collectors.Collector.matches(self)  # nothing to score: all_ids() is faster
+
+    def sort_key(self, sub_docnum: int) -> Any:
+        return 0
+
+    def collect(self, sub_docnum: int) -> Any:
+        self.total += 1
+        if self.deadline is not None and self.total % _DEADLINE_EVERY == 0:
+            self.deadline.check()
+        if self.limit == 0:
+            return 0
+        docnum = self.offset + sub_docnum
+        score = 0.0
+        if self.scored:
+            score = self.matcher.score()
+            if self.final_fn:
+                score = self.final_fn(self.top_searcher, docnum, score)
+        rounded = round(score, 9)
+        items = self.items
+        full = self.limit is not None and len(items) >= self.limit
+        if full and rounded < items[0][0]:
+            return 0  # below the page: the date need not be read
+        entry = (rounded, self.date_sign * (self.dates[sub_docnum] or 0), -docnum, score)
+        if self.limit is None:
+            items.append(entry)
+        elif not full:
+            heappush(items, entry)
+        elif entry[:2] > items[0][:2]:
+            weakest = items[0][:2]
+            evicted = heapreplace(items, entry)
+            if items[0][:2] == weakest:
+                self.tied.append(evicted)
+            else:
+                self.tied.clear()  # all tied with a key now below the page
+        elif entry[:2] == items[0][:2]:
+            self.tied.append(entry)
+        return 0
+
+    def count(self) -> int:
+        return self.total
+
+    def all_ids(self) -> Any:
+        return self.top_searcher.docs_for_query(self.q)
+
+    def results(self) -> Any:
+        candidates = self.items + self.tied
+        candidates.sort(key=lambda e: (-e[0], -e[1], e[2]))
+        # Only entries sharing their (score, date) with another need their id.
+        start = 0
+        while start < len(candidates):
+            key = candidates[start][:2]
+            end = start + 1
+            while end < len(candidates) and candidates[end][:2] == key:
+                end += 1
+            if end - start > 1:
+                candidates[start:end] = sorted(candidates[start:end], key=self._id_of_entry)
+            start = end
+        if self.limit is not None:
+            del candidates[self.limit :]
+        self.ranked = [(-e[2], e[3]) for e in candidates]
+        return self._results([(e[3], -e[2]) for e in candidates])
+
+    def _id_of_entry(self, entry: tuple[float, int, int, float]) -> str:
+        return str(self.stored(-entry[2])["id"])
+
+    def stored(self, docnum: int) -> dict[str, Any]:
+        """The stored fields (id, group) of a document, read once."""
+        if docnum not in self._stored:
+            self._stored[docnum] = self.top_searcher.stored_fields(docnum)
+        return self._stored[docnum]
+
+
+# How many matches are collected between two looks at the clock.
+_DEADLINE_EVERY = 256
 
 
 SORTS = ("relevance", "date", "-date")
-
-
-def _sort_facets(sort: str) -> Any:
-    if sort == "date":
-        return sorting.FieldFacet("sortdate")
-    if sort == "-date":
-        return sorting.FieldFacet("sortdate", reverse=True)
-    raise QuerySyntaxError(f"unknown sort {sort!r}", hint=f"use one of {', '.join(SORTS)}")
 
 
 # Every clipping has a year (of its date, or of when it was added): grouping by
@@ -459,22 +877,22 @@ def suggest_query(searcher: Any, text: str, text_of: Callable[[str], str]) -> st
     becomes ``modèles``. ``None`` when every word is known or nothing is close.
     """
     reader = searcher.reader()
-    corrector = searcher.corrector("body")
     changed = False
+    cost = _Cost()
 
     def replace(match: re.Match[str]) -> str:
         nonlocal changed
         word = match.group(1)
-        if word in _OPERATORS or len(word) < 3:
+        if word in _OPERATORS or len(word) < 3 or cost.scanned >= MAX_SCANNED:
             return word
         folded = fold(word.lower())
         if any(reader.doc_frequency(field, folded) for field in ("title", "body")):
             return word
-        found = corrector.suggest(folded, limit=1, maxdist=2)
-        if not found:
+        found = _closest_word(reader, "body", folded, maxdist=2, cost=cost)
+        if found is None:
             return word
         changed = True
-        return _as_written(searcher, str(found[0]), text_of)
+        return _as_written(searcher, found, text_of)
 
     # Only free words are corrected: a field's value (a URL, a date, a range)
     # is the user's exact input, not a misspelling.
@@ -483,6 +901,36 @@ def suggest_query(searcher: Any, text: str, text_of: Callable[[str], str]) -> st
         for part in _FIELD_VALUE_SPLIT.split(text)
     )
     return corrected if changed else None
+
+
+def _closest_word(
+    reader: Any, fieldname: str, word: str, *, maxdist: int, cost: _Cost
+) -> str | None:
+    """The closest word of the index to ``word``, the most frequent among equals.
+
+    Like fuzzy words, candidates share the first letters of ``word``, and a
+    query's suggestion compares at most :data:`MAX_SCANNED` words in all:
+    Whoosh's corrector compares every word of the field, seconds on a large
+    archive.
+    """
+    field = reader.schema[fieldname]
+    start = field.to_bytes(word[:FUZZY_PREFIX])
+    found: dict[str, tuple[int, int]] = {}  # word: (distance, documents)
+    for leaf, _ in reader.leaf_readers():
+        for (name, btext), info in leaf.iter_from(fieldname, start):
+            cost.scanned += 1
+            if name != fieldname or not btext.startswith(start) or cost.scanned > MAX_SCANNED:
+                break
+            candidate = field.from_bytes(btext)
+            if abs(len(candidate) - len(word)) > maxdist:
+                continue
+            distance = levenshtein_distance(candidate, word, limit=maxdist)
+            if distance <= maxdist:
+                documents = found.get(candidate, (distance, 0))[1] + info.doc_frequency()
+                found[candidate] = (distance, documents)
+    if not found:
+        return None
+    return min(found, key=lambda w: (found[w][0], -found[w][1], w))
 
 
 _WORDS = re.compile(r"\w+(?:['’-]\w+)*")
@@ -513,7 +961,7 @@ def matched_terms(q: Any, reader: Any) -> dict[str, set[str]]:
         if isinstance(node, wq.Term):
             terms.setdefault(node.fieldname, set()).add(str(node.text))
             return
-        if isinstance(node, wq.Phrase):
+        if isinstance(node, wq.Phrase | AnyOf):
             terms.setdefault(node.fieldname, set()).update(str(w) for w in node.words)
             return
         if isinstance(node, wq.PatternQuery | wq.FuzzyTerm):

@@ -72,6 +72,10 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 PAGE_SIZE = 10
 MAX_PAGE = 10_000
+# Seconds one search may take before the page says the query is too broad:
+# the caps of clipper.searching bound each query, this bounds what remains.
+SEARCH_SECONDS = 2.0
+SEARCH_SECONDS_KEY = "CLIPPER_SEARCH_SECONDS"
 FACETS = ("source", "lang", "agency", "tag", "year")
 FACET_VALUES_SHOWN = 12
 FILTER_KEYS = ("source", "lang", "agency", "tag", "since", "until")
@@ -141,6 +145,7 @@ def create_app(
         if allowed_hosts is not None
         else host_names(host, port)
     )
+    app.config[SEARCH_SECONDS_KEY] = SEARCH_SECONDS
     app.extensions["clipper"] = _Core(archive)
     app.jinja_env.autoescape = True  # every template, whatever its name
     app.jinja_env.undefined = StrictUndefined
@@ -419,6 +424,7 @@ def _register_pages(app: Flask) -> None:
                 sort=params.sort,
                 collapse=params.collapse,
                 facets=FACETS,
+                budget=current_app.config[SEARCH_SECONDS_KEY],
             )
             empty_corpus = result.total == 0 and archive.corpus.count() == 0
         facets = []
