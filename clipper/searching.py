@@ -288,8 +288,8 @@ def bound_query(q: Any, reader: Any, deadline: Deadline | None = None) -> Any:
                 deadline.check()
             words, documents = _expansions(node, reader, cost)
             clauses += len(words)
-            if not words:
-                return wq.NullQuery
+            # No words: an AnyOf of none matches nothing, where a NullQuery
+            # would be dropped from an And and widen it (modeles zzz*).
             return AnyOf(node.fieldname, words, boost=node.boost, documents=documents)
         if isinstance(node, wq.Term):
             clauses += 1

@@ -246,3 +246,10 @@ def test_did_you_mean_leaves_field_values_alone(archive, with_urls):
     assert result.suggestion is None
     result = archive.search("modles url:lemonde.fr")
     assert result.suggestion == "modèles url:lemonde.fr"
+
+
+@pytest.mark.parametrize("absent", ["zzz*", "zzzq~", "url:example.net/none", "id:ffff0000"])
+def test_an_expansion_matching_nothing_does_not_widen_an_and(archive, ids, absent):
+    assert archive.search("modèles").total == 3
+    assert archive.search(f"modèles {absent}").total == 0
+    assert archive.search(f"modèles OR {absent}").total == 3
