@@ -253,3 +253,10 @@ def test_an_expansion_matching_nothing_does_not_widen_an_and(archive, ids, absen
     assert archive.search("modèles").total == 3
     assert archive.search(f"modèles {absent}").total == 0
     assert archive.search(f"modèles OR {absent}").total == 3
+
+
+@pytest.mark.parametrize("sort", ["relevance", "date", "-date"])
+def test_searching_an_empty_archive_finds_nothing(archive, sort):
+    result = archive.search("modèles", sort=sort, facets=("year", "tag"))
+    assert (result.total, result.hits) == (0, [])
+    assert archive.add_watch("ia", "modèles").name == "ia"
