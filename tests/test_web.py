@@ -1216,3 +1216,35 @@ def test_port_in_use_is_a_clipper_error(corpus: dict[str, Any], corpus_dir: Path
             build_server(corpus_dir, "127.0.0.1", first.server_port)
     finally:
         first.server_close()
+
+
+# -- the query guide ---------------------------------------------------------------
+
+
+def test_the_search_page_links_to_the_query_guide(client: FlaskClient) -> None:
+    assert '<a href="/guide">Query guide</a>' in page(client, "/")
+    guide = page(client, "/guide")
+    assert "<h1>Searching clipper: the query guide</h1>" in guide
+    assert "<table>" in guide and "<code>date:2024-03</code>" in guide
+    # Links to the repository's other pages are text here: they would lead nowhere.
+    assert 'href="reliability.md' not in guide and "Export and import back" in guide
+
+
+def test_the_guide_page_is_the_packaged_query_guide() -> None:
+    from importlib.resources import files
+
+    packaged = files("clipper.web").joinpath("query.md").read_text(encoding="utf-8")
+    assert packaged == (Path(__file__).parent.parent / "docs" / "query.md").read_text("utf-8")
+
+
+def test_markdown_pages_never_run_markup() -> None:
+    from clipper.web.guide import markdown_page
+
+    html = markdown_page(
+        "# T\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1)) [y](other.md) "
+        "[z](https://example.org/a)\n"
+    )
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "javascript:" not in html.replace("[x](javascript:alert(1))", "")
+    assert 'href="other.md"' not in html and ">y<" not in html and " y " in html
+    assert '<a href="https://example.org/a">z</a>' in html

@@ -411,7 +411,17 @@ def _filter_values(form: Mapping[str, str]) -> dict[str, str]:
 # -- pages ------------------------------------------------------------------------
 
 
+def guide() -> ResponseReturnValue:
+    """The query guide, so that the page's help leads somewhere."""
+    from clipper.web.guide import guide_html
+
+    title = f"{_t('query_guide')} — clipper"
+    return render_template("guide.html", active="search", page_title=title, body=guide_html())
+
+
 def _register_pages(app: Flask) -> None:
+    app.get("/guide")(guide)
+
     @app.get("/")
     def search() -> ResponseReturnValue:
         params = SearchParams.from_args(request.args)
