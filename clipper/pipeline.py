@@ -40,6 +40,13 @@ SUPPORTED_SUFFIXES = frozenset(
 )
 # Larger inputs are refused: a clipping is an article, not a data dump.
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+# The longest text a clipping may have (UTF-8): indexing holds about sixty
+# times a text's size in memory (docs/performance.md), and 2 MB is some
+# 300,000 words, far beyond any article. Text files are refused before they
+# are decoded when their bytes alone say they are longer (at most 4 bytes a
+# character in UTF-32).
+MAX_TEXT_BYTES = 2 * 1024 * 1024
+_TEXT_FORMATS = frozenset({"text", "markdown"})
 # Below this many inputs, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 32
 # Inputs in flight per worker: bounds memory on huge imports.
@@ -149,7 +156,11 @@ def _prepare(source: Source, metadata: Metadata) -> Prepared:
     restored = restore_line(data, source.name) if source.kind == "jsonl" else None
     if restored is not None:
         return _prepare_restored(source, restored, metadata)
+    if (fmt in _TEXT_FORMATS or source.kind == "jsonl") and len(data) > 4 * MAX_TEXT_BYTES:
+        raise _too_long(source, len(data))
     extracted = extract_source(source, data, fmt, url)
+    if (length := len(extracted.text.encode("utf-8", "surrogatepass"))) > MAX_TEXT_BYTES:
+        raise _too_long(source, length)
     extension = ".jsonl" if source.kind == "jsonl" else _EXTENSIONS[fmt]
     if url and not extracted.url:
         extracted.url = url
@@ -219,6 +230,15 @@ def _too_large(source: Source, size: int) -> InputError:
         source.name,
         f"too large ({_megabytes(size)}, the limit is {_megabytes(source.max_bytes)})",
         hint="raise the limit with --max-size",
+    )
+
+
+def _too_long(source: Source, size: int) -> InputError:
+    return InputError(
+        source.name,
+        f"too long for a clipping ({_megabytes(size)} of text, at most "
+        f"{_megabytes(MAX_TEXT_BYTES)})",
+        hint="split it into several clippings",
     )
 
 

@@ -381,11 +381,36 @@ def test_files_over_the_size_limit_are_refused(runner, tmp_path, corpus_dir):
     assert Archive.open(corpus_dir).corpus.count() == 1
 
 
-def test_a_ten_megabyte_single_line_is_stored(archive):
-    line = ("mot " * 2_600_000).encode()  # 10.4 MB, no newline
+def test_a_two_megabyte_single_line_is_stored(archive):
+    line = ("mot " * 500_000).encode()  # 1.9 MB, no newline: extraction stays linear
     outcome = archive.add_bytes(line, "line.txt")
     assert outcome.status == "added", outcome.error
     assert archive.raw(outcome.clipping.id) == line
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "size"),
+    [
+        (("mot " * 2_600_000).encode(), "line.txt", "9.9 MB"),  # refused before decoding
+        (b"Titre\n\n" + ("é" * 1_100_000).encode(), "long.md", "2.1 MB"),
+    ],
+)
+def test_a_text_too_long_for_a_clipping_is_refused(archive, data, name, size):
+    outcome = archive.add_bytes(data, name)
+    assert outcome.status == "failed"
+    assert outcome.error == f"{name}: too long for a clipping ({size} of text, at most 2.0 MB)"
+    assert archive.count() == 0
+
+
+def test_a_json_record_too_long_for_a_clipping_is_refused_alone(archive, tmp_path):
+    path = tmp_path / "in.jsonl"
+    records = [{"title": "T", "text": "mot " * 600_000}, {"title": "U", "text": "Un texte."}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    report = archive.import_jsonl(path)
+    assert [o.status for o in report.outcomes] == ["failed", "added"]
+    assert report.outcomes[0].error == (
+        f"{path}:1: too long for a clipping (2.3 MB of text, at most 2.0 MB)"
+    )
 
 
 def test_front_matter_cannot_place_files_outside_the_corpus(archive, corpus_dir):
