@@ -106,6 +106,11 @@ def _err(message: str) -> None:
     click.echo(message, err=True)
 
 
+def on_terminal() -> bool:
+    """Whether messages go to a person: progress and status lines only then."""
+    return sys.stderr.isatty()
+
+
 def _echo_hits(result: SearchResult, fmt: str, *, show_snippets: bool = True) -> None:
     from clipper import render
 
@@ -418,6 +423,10 @@ def add(
         paths = ("-",)
     stdin = sys.stdin.buffer.read() if "-" in paths else None
     archive = _archive(ctx, create=True)
+    addresses = sum(1 for path in paths if path.startswith(("http://", "https://")))
+    if addresses and not quiet and not as_json and on_terminal():
+        # A fetch may take seconds (20 s at most each) before anything is printed.
+        _err(f"Fetching {addresses} web {'address' if addresses == 1 else 'addresses'}…")
     _run_ingest(
         ctx,
         archive,
@@ -869,7 +878,7 @@ def optimize(ctx: click.Context) -> None:
     import time
 
     archive = _archive(ctx)
-    if sys.stderr.isatty():  # Whoosh's merge reports no progress: say what is under way
+    if on_terminal():  # Whoosh's merge reports no progress: say what is under way
         _err(f"Merging the index of {archive.count()} clippings into one segment…")
     started = time.monotonic()
     before, after = archive.optimize()
@@ -914,7 +923,7 @@ class ProgressBar:
 
     def __init__(self, label: str, *, enabled: bool = True) -> None:
         self.label = label
-        self.enabled = enabled and sys.stderr.isatty()
+        self.enabled = enabled and on_terminal()
         self._bar: Any = None
 
     @property

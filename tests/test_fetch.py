@@ -144,3 +144,13 @@ def test_cli_add_url_batch_keeps_going_after_a_bad_url(runner, server: str, corp
         {"input": f"{server}/missing", "error": f"{server}/missing: HTTP error 404 Not Found"}
     ]
     assert Archive.open(corpus_dir).corpus.count() == 1
+
+
+@pytest.mark.parametrize(("terminal", "said"), [(True, "Fetching 1 web address…\n"), (False, "")])
+def test_cli_add_says_it_is_fetching_on_a_terminal(runner, server, monkeypatch, terminal, said):
+    from clipper import cli as cli_module
+
+    monkeypatch.setattr(cli_module, "on_terminal", lambda: terminal)
+    result = runner.invoke(cli, ["add", f"{server}/article.html"])
+    assert result.exit_code == 0
+    assert result.stderr == said + "1 added\n"
