@@ -25,6 +25,7 @@ import re
 import statistics
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from clipper.archive import Archive
@@ -125,6 +126,14 @@ def main() -> int:
         f"{refused} refused; p50 {statistics.median(seconds) * 1000:.0f} ms, "
         f"max {max(seconds) * 1000:.0f} ms; over {args.limit_seconds:g} s: {len(over)}"
     )
+    reasons = Counter(
+        re.sub(r"'.*'|\(.*\)|\d[\d,]*", "…", outcome.removeprefix("refused: "))
+        for _, _, outcome in timings
+        if outcome.startswith("refused")
+    )
+    print("refusals:")
+    for reason, count in reasons.most_common():
+        print(f"  {count:4d}  {reason}")
     print("slowest ten:")
     for elapsed, query, outcome in sorted(timings, reverse=True)[:10]:
         shown = query if len(query) <= 90 else query[:87] + "..."
