@@ -38,7 +38,7 @@ from clipper.locking import (
     mark_pending,
     pending,
 )
-from clipper.model import Clipping
+from clipper.model import UNDATED, Clipping
 from clipper.processes import end_with_starter
 from clipper.storage import Corpus, metadata_stamp, write_atomic
 from clipper.textutil import one_line
@@ -157,7 +157,8 @@ def document_for(clipping: Clipping, sig: Signature | None = None) -> dict[str, 
     sort_value = date or added
     if sort_value:
         doc["sortdate"] = sort_value
-        doc["year"] = str(sort_value.year)
+    # An undated clipping has its own bucket, never the year it was added.
+    doc["year"] = str(date.year) if date else UNDATED
     if clipping.source:
         doc["source_key"] = one_line(clipping.source)
     if clipping.agency:

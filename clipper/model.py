@@ -11,6 +11,8 @@ from clipper.textutil import normalise_for_id
 
 METADATA_FORMAT = 1
 ID_LENGTH = 16
+# The year facet's value for a clipping without a date.
+UNDATED = "undated"
 MIN_PREFIX = 4
 
 

@@ -134,7 +134,7 @@ def timeline_as(chart: Timeline, fmt: str) -> str:
         lines.append(f"{period:<{label_width}}  {click.style(bar, fg='cyan')} {count}")
     note = f"{chart.total} {_plural(chart.total, 'clipping')} by {chart.by}"
     if chart.undated:
-        note += f"; {chart.undated} without a date, counted when added"
+        note += f"; {chart.undated} without a date, not charted"
     lines += ["", note]
     return "\n".join(lines)
 

@@ -809,7 +809,7 @@ class Timeline:
     by: str
     counts: list[tuple[str, int]]  # every period from the first to the last match
     total: int
-    undated: int  # matches without a date, counted at the day they were added
+    undated: int  # matches without a date: counted apart, not charted
 
 
 def timeline(searcher: Any, q: Any, filter_q: Any | None, by: str | None = None) -> Timeline:
@@ -817,11 +817,12 @@ def timeline(searcher: Any, q: Any, filter_q: Any | None, by: str | None = None)
     if by is not None and by not in PERIODS:
         raise QuerySyntaxError(f"unknown period {by!r}", hint=f"use one of {', '.join(PERIODS)}")
     results = searcher.search(q, filter=filter_q, limit=None)
-    column = searcher.reader().column_reader("sortdate", translate=True)
-    moments = sorted(column[docnum] for docnum in results.docs())
-    moments = [m for m in moments if m is not None]
     dated = searcher.search(wq.And([q, wq.Every("date")]), filter=filter_q, limit=None)
     undated = len(results) - len(dated)
+    # Undated clippings are counted apart, never charted on the day they were added.
+    column = searcher.reader().column_reader("sortdate", translate=True)
+    moments = sorted(column[docnum] for docnum in dated.docs())
+    moments = [m for m in moments if m is not None]
     if not moments:
         return Timeline(by or "month", [], len(results), undated)
     if by is None:

@@ -148,16 +148,17 @@ def test_timeline_picks_its_period_from_the_span(archive, ids):
     assert archive.timeline("").by == "month"  # ten months
 
 
-def test_undated_clippings_fall_back_to_when_added(archive, ids):
+def test_undated_clippings_are_counted_apart_never_when_added(archive, ids):
     archive.add_bytes(
         b"Sans date\n\nUn texte sur les modeles de langage sans date.\n",
         "n.txt",
         Metadata(lang="fr"),
     )
     chart = archive.timeline(MODELS, by="year")
-    assert chart.undated == 1
-    assert chart.total == 5
-    assert sum(count for _, count in chart.counts) == 5
+    assert (chart.total, chart.undated) == (5, 1)
+    assert chart.counts == [("2024", 4)]  # not in the year it was added
+    years = archive.search(MODELS, facets=("year",)).facets["year"]
+    assert years == [("2024", 4), ("undated", 1)]
 
 
 def test_timeline_cli_formats(runner, ids):

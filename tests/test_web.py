@@ -1248,3 +1248,19 @@ def test_markdown_pages_never_run_markup() -> None:
     assert "javascript:" not in html.replace("[x](javascript:alert(1))", "")
     assert 'href="other.md"' not in html and ">y<" not in html and " y " in html
     assert '<a href="https://example.org/a">z</a>' in html
+
+
+def test_undated_clippings_have_their_own_year_bucket_without_a_link(
+    client: FlaskClient, archive: Archive
+) -> None:
+    outcome = archive.add_bytes(b"Tramway sans date\n\nLe tramway de nuit.\n", "u.txt")
+    assert outcome.status == "added"
+    aside = page(client, "/?q=tramway")
+    aside = aside[aside.index('<aside class="facets"') :]
+    years = aside[aside.index("<h3>Years</h3>") :].split("</section>", 1)[0]
+    values = re.findall(r'<span class="value">([^<]*)</span>', years)
+    assert values[-1] == "undated" and values[:-1] == sorted(values[:-1], reverse=True)
+    assert '<span class="unlinked"><span class="value">undated</span> <span class="count">1' in (
+        years
+    )
+    assert "since=undated" not in aside

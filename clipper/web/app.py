@@ -64,6 +64,7 @@ from clipper.archive import AddOutcome, Archive, Hit
 from clipper.errors import ClipperError, NotFoundError, UsageError
 from clipper.fetch import is_url
 from clipper.ingest import Metadata
+from clipper.model import UNDATED
 from clipper.searching import PERIODS, SORTS, Filters
 from clipper.web.labels import DEFAULT_LANGUAGE, LANGUAGES, count_label, format_number, label
 from clipper.web.present import highlighted, page_numbers, paragraphs, safe_url, timeline_chart
@@ -440,16 +441,19 @@ def _register_pages(app: Flask) -> None:
         facets = []
         for name in FACETS:
             values = result.facets.get(name, [])[:FACET_VALUES_SHOWN]
-            if name == "year":
-                values = sorted(values, reverse=True)
+            if name == "year":  # newest first, the undated bucket last
+                values = sorted(values, key=lambda item: (item[0] != UNDATED, item[0]))[::-1]
             facets.append(
                 (
                     name,
                     [
                         (
-                            value,
+                            _t("undated") if (name, value) == ("year", UNDATED) else value,
                             count,
-                            _link("search", params.facet_args(name, value)),
+                            # No date filter selects the undated: their bucket is no link.
+                            None
+                            if (name, value) == ("year", UNDATED)
+                            else _link("search", params.facet_args(name, value)),
                             params.facet_active(name, value),
                         )
                         for value, count in values
