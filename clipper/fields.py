@@ -28,7 +28,7 @@ from clipper.model import ID_LENGTH
 whooshfix.apply()
 
 # Bump when analysis or fields change: an index of another version is rebuilt.
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 
 # fingerprint.BANDS 32-bit values a clipping (not imported: it needs numpy).
 BAND_BYTES = 80
@@ -50,7 +50,9 @@ FIELD_GROUPS: dict[str, dict[str, float]] = {
     "body": {"body": 1.0, **{f"body_{lang}": 1.0 for lang in STEMMED_LANGUAGES}},
 }
 # Fields with positions, where phrases can be matched.
-PHRASE_FIELDS = frozenset({"title", "body", "captions", "source", "author", "agency"})
+PHRASE_FIELDS = frozenset(
+    {"title", "body", "captions", "source", "author", "agency", "keywords"}
+)
 # Fields users may name in queries (``source:reuters``).
 # Facet names users give to --facet, and the field each counts.
 FACET_FIELDS = {
@@ -69,6 +71,7 @@ QUERYABLE_FIELDS = (
     "author",
     "lang",
     "tag",
+    "keywords",
     "id",
     "url",
     "date",
@@ -172,6 +175,8 @@ def build_schema() -> Schema:
         "source": TEXT(analyzer=exact, phrase=True),
         "agency": TEXT(analyzer=exact, phrase=True),
         "author": TEXT(analyzer=exact, phrase=True),
+        # The publisher's keywords: asked for by name, not searched by every word.
+        "keywords": TEXT(analyzer=exact, phrase=True),
         "url": UrlWords(analyzer=exact, phrase=False),
         "url_key": ID(),  # url_key(url): prefixes of it match
         "lang": ID(sortable=True),

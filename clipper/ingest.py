@@ -34,6 +34,7 @@ JSONL_FIELDS = (
     "url",
     "lang",
     "tags",
+    "keywords",
     "note",
 )
 # Written by `clipper export --format jsonl`, read back so that a round trip loses nothing.
@@ -54,6 +55,7 @@ class Metadata:
     lang: str | None = None
     note: str | None = None
     tags: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)  # the publisher's, from a record
 
 
 def extract_document(data: bytes, name: str, *, markdown: bool | None = None) -> Extracted:
@@ -89,16 +91,16 @@ def metadata_from_mapping(data: dict[str, Any], name: str) -> Metadata:
         value = data.get(key)
         if value is None:
             continue
-        if key == "tags":
+        if key in ("tags", "keywords"):
             if isinstance(value, str):
                 value = value.split(",")
             if not isinstance(value, list):
                 raise InputError(
                     name,
-                    "'tags' must be a list or a comma-separated string, "
+                    f"'{key}' must be a list or a comma-separated string, "
                     f"not {json_type_name(value)}",
                 )
-            values["tags"] = [str(t) for t in value]
+            values[key] = [str(t) for t in value]
         elif key == "author" and isinstance(value, list):
             if not all(isinstance(v, str) for v in value):
                 raise InputError(name, "'author' must be a string or a list of strings")
@@ -147,6 +149,8 @@ def apply_metadata(extracted: Extracted, metadata: Metadata, name: str = "") -> 
             raise InputError(name or "date", exc.message) from exc
     if metadata.tags:
         changes["tags"] = normalise_tags(list(extracted.tags) + list(metadata.tags))
+    if metadata.keywords:
+        changes["keywords"] = normalise_tags(list(extracted.keywords) + list(metadata.keywords))
     return replace(extracted, **changes)
 
 

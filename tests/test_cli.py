@@ -461,6 +461,8 @@ def test_show_lists_a_pages_keywords_apart_from_tags(runner):
     assert (
         "keywords: Transports, mobilité, innovation, Grenoble, Véhicules autonomes" in lines
     )
+    found = invoke(runner, "search", 'keywords:"vehicules autonomes"', "--format", "ids")
+    assert found.stdout == clipping_id + "\n"
 
 
 def test_show_unknown_id(runner, two_clippings):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -260,3 +261,13 @@ def test_searching_an_empty_archive_finds_nothing(archive, sort):
     result = archive.search("modèles", sort=sort, facets=("year", "tag"))
     assert (result.total, result.hits) == (0, [])
     assert archive.add_watch("ia", "modèles").name == "ia"
+
+
+def test_keywords_are_searched_by_name_only(archive, tmp_path):
+    path = tmp_path / "in.jsonl"
+    record = {"title": "Le budget", "text": "La ville vote.", "keywords": ["finances", "Lyon"]}
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    clipping = archive.import_jsonl(path).added[0].clipping
+    assert clipping.keywords == ["finances", "Lyon"] and clipping.tags == []
+    assert [h.clipping.id for h in archive.search("keywords:lyon").hits] == [clipping.id]
+    assert archive.search("finances").total == 0  # a plain word searches the text
