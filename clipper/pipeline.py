@@ -131,6 +131,12 @@ def prepare(source: Source, metadata: Metadata) -> Prepared | Failed:
         return Failed(source.name, exc.message)
     except MemoryError:
         return Failed(source.name, f"{source.name}: too large to process in memory")
+    except OSError:
+        raise  # a full disk or a vanished corpus stops the batch
+    except Exception as exc:  # a bug met by one input fails that input, not the batch
+        if os.environ.get("CLIPPER_DEBUG"):
+            raise
+        return Failed(source.name, f"{source.name}: unexpected {type(exc).__name__}: {exc}")
 
 
 def _prepare(source: Source, metadata: Metadata) -> Prepared:

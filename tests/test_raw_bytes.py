@@ -193,3 +193,27 @@ def test_a_saved_search_typed_with_bytes_that_are_not_utf8_is_saved(archive):
     archive.add_bytes(ARTICLES[0][1].encode(), "un.txt")
     archive.add_watch("cafe", "caf\udce9")
     assert [w.query for w in archive.watches()] == ["café"]
+
+
+def test_an_unexpected_error_in_one_extraction_fails_that_input_only(
+    archive, tmp_path, monkeypatch
+):
+    from clipper import pipeline
+
+    real = pipeline.extract_source
+
+    def extract_source(source, data, fmt, url=None):
+        if "bad" in source.name:
+            raise RuntimeError("a bug met by this input")
+        return real(source, data, fmt, url)
+
+    monkeypatch.setattr(pipeline, "extract_source", extract_source)
+    paths = []
+    for name in ("a.txt", "bad.txt", "c.txt"):
+        (tmp_path / name).write_text(f"Titre {name}\n\nUn texte sur {name}.\n", encoding="utf-8")
+        paths.append(tmp_path / name)
+    report = archive.add_paths(paths)
+    assert [o.status for o in report.outcomes] == ["added", "failed", "added"]
+    assert report.outcomes[1].error == (
+        f"{tmp_path / 'bad.txt'}: unexpected RuntimeError: a bug met by this input"
+    )
