@@ -344,3 +344,33 @@ def test_a_body_paragraph_opening_like_a_header_stays_in_the_body(first):
     extracted = extract_plain_text(text)
     assert extracted.text.startswith(first)
     assert extracted.date is None and extracted.author is None
+
+
+@pytest.mark.parametrize(
+    ("line", "credit"),
+    [
+        ("Source : Reuters", ("Reuters", "Reuters")),
+        ("Sources : AFP, Reuters", ("AFP, Reuters", "AFP")),
+        ("Source : Ouest-France", ("Ouest-France", None)),
+        ("Le Monde avec AFP", ("Le Monde", "AFP")),
+        ("Le Figaro (avec Reuters)", ("Le Figaro", "Reuters")),
+        ("avec AFP", (None, "AFP")),
+        ("(AFP)", (None, "AFP")),
+        ("Source : selon les chiffres publiés mardi par le ministère", None),
+        ("La ville a voté mardi soir.", None),
+    ],
+)
+def test_one_rule_reads_closing_credit_lines(line, credit):
+    from clipper.extract import rules
+
+    assert rules.read_credit_line(line) == credit
+
+
+def test_a_long_source_sentence_stays_in_a_pasted_text():
+    text = (
+        "Le budget de la ville\n\nLe conseil a voté le budget mardi soir.\n\n"
+        "Source : selon les chiffres publiés mardi par le ministère\n"
+    )
+    extracted = extract_plain_text(text)
+    assert extracted.source is None
+    assert extracted.text.endswith("Source : selon les chiffres publiés mardi par le ministère")

@@ -93,10 +93,11 @@ def extract_email(data: bytes, name: str) -> Extracted:
 def _drop_repeated_title(body: Extracted) -> None:
     """Take the headline out of the body when it repeats the subject (newsletters do)."""
     first, _, rest = body.text.partition("\n\n")
-    if not rest.strip() or _comparable(first) != _comparable(body.title):
+    if not rest.strip() or rules.comparable(first) != rules.comparable(body.title):
         return
     body.text = rest.strip()
-    body.subheadings = [s for s in body.subheadings if _comparable(s) != _comparable(body.title)]
+    title = rules.comparable(body.title)
+    body.subheadings = [s for s in body.subheadings if rules.comparable(s) != title]
 
 
 def _agency_in_text(text: str) -> str | None:
@@ -107,10 +108,6 @@ def _agency_in_text(text: str) -> str | None:
     paragraphs = text.split("\n\n")
     match = rules.DATELINE.match(paragraphs[0]) or rules.TRAILING_AGENCY.search(paragraphs[-1])
     return rules.canonical_agency(match["agency"]) if match else None
-
-
-def _comparable(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text).casefold().replace("’", "'").split())
 
 
 def split_mbox(data: bytes, name: str) -> list[tuple[str, bytes]]:

@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any, Literal
 from clipper.dates import parse_document_date
 from clipper.errors import DateFormatError, InputError
 from clipper.extract import Extracted, rules
-from clipper.textutil import shorten
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
@@ -94,13 +93,6 @@ _HEADLINE_MIN_WORDS = 3
 _MIN_WORDS = 5
 _MIN_CHARS = 25
 _NAVIGATION = "//nav | //*[@role='navigation'] | //*[@role='menubar']"
-_AGENCY_NAMES = "|".join(
-    sorted(
-        (re.escape(n) for names in rules.AGENCIES.values() for n in names), key=len, reverse=True
-    )
-)
-# "avec AFP" / "with Reuters" inside a byline, case-sensitive for the agency.
-_WITH_AGENCY = re.compile(rf"\b(?:[Aa]vec|[Ww]ith)\s+(?P<agency>{_AGENCY_NAMES})\b")
 # Byline and dateline lines: "Par Claire Dumas", "AFP, publié le 3 mai 2024 à 10h12".
 _BY_AUTHOR = re.compile(r"^(?:[Pp]ar|[Bb]y|BY|PAR)\s+[A-ZÀ-Ý]")
 _DATELINE_WORDS = re.compile(
@@ -194,7 +186,7 @@ def extract_html(
         raise InputError(name, "no article text found in the page")
     body = "\n\n".join(paragraphs)
     if not title:
-        title = _title_from_text(paragraphs[0])
+        title = rules.title_from_sentence(paragraphs[0])
     description = _clean(document.description) or page.description
     extra: dict[str, Any] = {}
     if description:
@@ -473,9 +465,9 @@ def _sort_caption_line(line: str, captions: list[str], credits: list[str]) -> No
     caption = caption.strip()
     credit = credit.strip().rstrip(".)").strip()
     if caption:
-        _add_unique(captions, caption)
+        rules.add_unique(captions, caption)
     if credit:
-        _add_unique(credits, credit)
+        rules.add_unique(credits, credit)
 
 
 def _declared_lang(tree: HtmlElement) -> str | None:
@@ -582,22 +574,10 @@ def _take_credit_lines(paragraphs: list[str]) -> tuple[str | None, str | None, l
     for _ in range(_CREDIT_TAIL):
         if len(kept) < 2:
             break
-        line = kept[-1]
-        if match := rules.SOURCE_LINE.match(line):
-            value = match["value"].strip()
-            found = rules.agencies_in(value)
-            if not found and len(value.split()) > 4:
-                break
-            source = source or value
-            agency = agency or next(iter(found), None)
-        elif match := rules.WITH_AGENCY_LINE.match(line):
-            outlet = match["outlet"].strip(" ,-–")
-            agency = agency or rules.canonical_agency(match["agency"])
-            source = source or outlet or None
-        elif match := rules.TRAILING_AGENCY.fullmatch(line.strip()):
-            agency = agency or rules.canonical_agency(match["agency"])
-        else:
+        credit = rules.read_credit_line(kept[-1])
+        if credit is None:
             break
+        source, agency = source or credit[0], agency or credit[1]
         kept.pop()
     return source, agency, kept
 
@@ -634,7 +614,7 @@ def _agency_from_byline(names: list[str]) -> str | None:
     for name in names:
         if found := rules.agencies_in(name):
             return found[0]
-        if match := _WITH_AGENCY.search(name):
+        if match := rules.AGENCY_IN_BYLINE.search(name):
             return rules.canonical_agency(match["agency"])
     return None
 
@@ -705,13 +685,6 @@ def _fold_name(text: str) -> str:
     return re.sub(r"[\W_]+", "", text.casefold().replace("www.", ""))
 
 
-def _title_from_text(paragraph: str) -> str:
-    """No title in the page: the first sentence, shortened, as for plain text."""
-    match = rules.FIRST_SENTENCE.match(paragraph)
-    sentence = match["sentence"] if match else paragraph
-    return shorten(sentence.rstrip("."), rules.TITLE_FROM_SENTENCE_CHARS)
-
-
 def _iso_date(value: str | None) -> str | None:
     if not value:
         return None
@@ -753,6 +726,3 @@ def _unique(items: list[str]) -> list[str]:
     return seen
 
 
-def _add_unique(items: list[str], value: str) -> None:
-    if value not in items:
-        items.append(value)

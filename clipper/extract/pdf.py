@@ -265,16 +265,12 @@ def _without_title_lines(pages: list[list[str]], title: str) -> list[list[str]]:
     for page_index, lines in enumerate(pages):
         if not lines:
             continue
-        wanted = _comparable(title)
+        wanted = rules.comparable(title)
         for count in range(1, min(_TITLE_MAX_LINES, len(lines)) + 1):
-            if _comparable(" ".join(lines[:count])) == wanted:
+            if rules.comparable(" ".join(lines[:count])) == wanted:
                 return pages[:page_index] + [lines[count:]] + pages[page_index + 1 :]
         break
     return pages
-
-
-def _comparable(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text).casefold().replace("’", "'").split())
 
 
 def _usable_title(value: str | None) -> str | None:

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from clipper.dates import parse_document_date
 from clipper.errors import ClipperError
 from clipper.extract import Extracted, rules
-from clipper.textutil import shorten
 
 _NAME = r"[A-ZÀ-Ý][\w'’.-]+(?:\s+(?:de\s+|van\s+|von\s+)?[A-ZÀ-Ý][\w'’.-]+){0,3}"
 # Between names of a byline: "Par A, B et C", "By A and B", "By A & B".
@@ -65,7 +64,7 @@ def extract_plain_text(text: str, *, has_title: bool = False) -> Extracted:
         if trailing and not agency:
             agency = rules.canonical_agency(trailing["agency"])
     if not title:
-        title = _title_from_sentence(paragraphs[0] if paragraphs else text)
+        title = rules.title_from_sentence(paragraphs[0] if paragraphs else text)
 
     subheadings = [
         p.strip()
@@ -140,18 +139,8 @@ def _take_credit_lines(lines: list[str]) -> tuple[str | None, str | None, list[s
             kept_tail.append(line)
             continue
         seen += 1
-        if match := rules.SOURCE_LINE.match(line):
-            value = match["value"].strip()
-            source = source or value
-            agency = agency or next(iter(rules.agencies_in(value)), None)
-            continue
-        if match := rules.WITH_AGENCY_LINE.match(line):
-            outlet = match["outlet"].strip(" ,-–")
-            agency = agency or rules.canonical_agency(match["agency"])
-            source = source or outlet or agency
-            continue
-        if match := rules.TRAILING_AGENCY.fullmatch(line.strip()):
-            agency = agency or rules.canonical_agency(match["agency"])
+        if (credit := rules.read_credit_line(line)) is not None:
+            source, agency = source or credit[0], agency or credit[1]
             continue
         kept_tail.append(line)
     return source, agency, lines[: index + 1] + kept_tail[::-1]
@@ -171,17 +160,17 @@ def _split_lines(lines: list[str]) -> _Lines:
             # caption; a long one is a paragraph pasted twice, kept once.
             if out.paragraphs and out.paragraphs[-1] == line and _is_short(line):
                 out.paragraphs.pop()
-                _add_unique(out.captions, line)
+                rules.add_unique(out.captions, line)
             continue
         previous = line
         if (match := _credit_match(line)) is not None:
             caption = match["caption"].strip()
             if _is_short(caption):
                 if caption:
-                    _add_unique(out.captions, caption)
+                    rules.add_unique(out.captions, caption)
             else:
                 out.paragraphs.append(caption)  # a credit glued to a paragraph's end
-            _add_unique(out.credits, match["credit"].strip().rstrip(".)"))
+            rules.add_unique(out.credits, match["credit"].strip().rstrip(".)"))
             continue
         if (
             rules.WIDGET_BULLET.match(raw)
@@ -218,10 +207,6 @@ def _distinct_lines(lines: list[str]) -> list[str]:
     return kept
 
 
-def _add_unique(items: list[str], value: str) -> None:
-    if value not in items:
-        items.append(value)
-
 
 def _reads_as_headline(line: str) -> bool:
     line = line.strip()
@@ -243,8 +228,3 @@ def _reads_as_subheading(line: str) -> bool:
     )
 
 
-def _title_from_sentence(paragraph: str) -> str:
-    paragraph = paragraph.strip()
-    match = rules.FIRST_SENTENCE.match(paragraph)
-    sentence = match["sentence"] if match else paragraph
-    return shorten(sentence.rstrip("."), rules.TITLE_FROM_SENTENCE_CHARS)

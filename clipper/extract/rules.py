@@ -1,12 +1,17 @@
-"""Extraction rules for plain-text clippings, kept as data.
+"""Extraction rules, kept as data, shared by every format.
 
-Each rule is a compiled pattern with a name; :mod:`clipper.extract.plaintext`
-applies them. Adding an agency or a credit form means editing this file only.
+Each rule is a compiled pattern or a limit with a name, plus the few small
+readers built on them (a closing credit line, a title from a sentence).
+Plain text, Markdown, HTML, e-mail and PDF extraction all apply these: adding
+an agency or a credit form means editing this file only.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+
+from clipper.textutil import shorten
 
 # Wire agencies: canonical name -> spellings met in French and English copy.
 AGENCIES: dict[str, tuple[str, ...]] = {
@@ -110,6 +115,52 @@ HEADLINE_MAX_WORDS = 24
 SUBHEADING_MAX_CHARS = 90
 SUBHEADING_MAX_WORDS = 12
 TITLE_FROM_SENTENCE_CHARS = 110
+
+
+# "avec AFP" / "with Reuters" anywhere in a byline, case-sensitive for the agency
+# ("Le Monde avec AFP", "Orange avec AFP-Services").
+AGENCY_IN_BYLINE = re.compile(rf"\b(?:[Aa]vec|[Ww]ith)\s+(?P<agency>{_AGENCY_ALTERNATION})\b")
+
+
+# A "Source :" line naming no agency is a sentence past this many words, not a credit.
+SOURCE_LINE_MAX_WORDS = 4
+
+
+def read_credit_line(line: str) -> tuple[str | None, str | None] | None:
+    """``(source, agency)`` of a closing credit line, or ``None`` if it is not one.
+
+    "Source : Reuters" -> ("Reuters", "Reuters"); "Le Monde avec AFP" ->
+    ("Le Monde", "AFP"); "(AFP)" -> (None, "AFP").
+    """
+    if match := SOURCE_LINE.match(line):
+        value = match["value"].strip()
+        found = agencies_in(value)
+        if not found and len(value.split()) > SOURCE_LINE_MAX_WORDS:
+            return None
+        return value, next(iter(found), None)
+    if match := WITH_AGENCY_LINE.match(line):
+        return match["outlet"].strip(" ,-–") or None, canonical_agency(match["agency"])
+    if match := TRAILING_AGENCY.fullmatch(line.strip()):
+        return None, canonical_agency(match["agency"])
+    return None
+
+
+def title_from_sentence(paragraph: str) -> str:
+    """A title for a text that has none: its first sentence, shortened."""
+    paragraph = paragraph.strip()
+    match = FIRST_SENTENCE.match(paragraph)
+    sentence = match["sentence"] if match else paragraph
+    return shorten(sentence.rstrip("."), TITLE_FROM_SENTENCE_CHARS)
+
+
+def comparable(text: str) -> str:
+    """A line as compared with a title: NFC, case-folded, straight apostrophes, single spaces."""
+    return " ".join(unicodedata.normalize("NFC", text).casefold().replace("’", "'").split())
+
+
+def add_unique(items: list[str], value: str) -> None:
+    if value not in items:
+        items.append(value)
 
 
 def canonical_agency(name: str) -> str | None:
