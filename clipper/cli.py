@@ -423,10 +423,8 @@ def add(
         paths = ("-",)
     stdin = sys.stdin.buffer.read() if "-" in paths else None
     archive = _archive(ctx, create=True)
-    addresses = sum(1 for path in paths if path.startswith(("http://", "https://")))
-    if addresses and not quiet and not as_json and on_terminal():
-        # A fetch may take seconds (20 s at most each) before anything is printed.
-        _err(f"Fetching {addresses} web {'address' if addresses == 1 else 'addresses'}…")
+    if not quiet and not as_json and on_terminal():
+        _say_what_takes_time(paths)
     _run_ingest(
         ctx,
         archive,
@@ -438,6 +436,24 @@ def add(
         verbose=verbose,
         dry_run=dry_run,
     )
+
+
+# A text file this large takes a second or more to add (indexing is linear).
+LARGE_FILE_BYTES = 512 * 1024
+
+
+def _say_what_takes_time(paths: tuple[str, ...]) -> None:
+    """Before a small batch prints anything: the fetches and large files it waits for."""
+    addresses = sum(1 for path in paths if path.startswith(("http://", "https://")))
+    if addresses:  # a fetch may take up to 20 s
+        _err(f"Fetching {addresses} web {'address' if addresses == 1 else 'addresses'}…")
+    for path in paths:
+        try:
+            size = Path(path).stat().st_size if Path(path).is_file() else 0
+        except OSError:  # reported as that input's error later
+            continue
+        if size >= LARGE_FILE_BYTES:
+            _err(f"Reading {path} ({size / 1024 / 1024:.1f} MB)…")
 
 
 @cli.command(name="import")

@@ -599,3 +599,20 @@ def test_optimize_merges_segments(runner, tmp_path):
     match = re.fullmatch(r"index segments: (\d+) -> 1 \(\d+\.\d s\)\n", result.stderr)
     assert match and int(match[1]) > 1
     assert invoke(runner, "search", "ports", "--format", "ids").stdout.count("\n") == 4
+
+
+@pytest.mark.parametrize(("terminal", "said"), [(True, True), (False, False)])
+def test_add_says_it_is_reading_a_large_file_on_a_terminal(
+    runner, tmp_path, monkeypatch, terminal, said
+):
+    from clipper import cli as cli_module
+
+    monkeypatch.setattr(cli_module, "on_terminal", lambda: terminal)
+    big = tmp_path / "big.txt"
+    big.write_text("Un gros texte\n\n" + "Un mot de plus. " * 40_000, encoding="utf-8")
+    small = tmp_path / "small.txt"
+    small.write_text("Un petit texte\n\nUn mot.\n", encoding="utf-8")
+    result = invoke(runner, "add", str(big), str(small))
+    assert result.exit_code == 0
+    reading = f"Reading {big} (0.6 MB)…\n"
+    assert result.stderr == (reading if said else "") + "2 added\n"
