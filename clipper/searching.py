@@ -14,16 +14,17 @@ import re
 import time
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from heapq import heappush, heapreplace
 from itertools import islice
-from typing import Any, ClassVar
+from math import log
+from typing import Any, ClassVar, Literal
 
-from whoosh import collectors, sorting
+from whoosh import collectors, scoring, sorting
 from whoosh import query as wq
-from whoosh.matching import ListMatcher, ReadTooFar
+from whoosh.matching import ListMatcher, ReadTooFar, WrappingMatcher
 from whoosh.qparser import (
     FuzzyTermPlugin,
     GtLtPlugin,
@@ -37,7 +38,7 @@ from whoosh.qparser.plugins import PhrasePlugin, SingleQuotePlugin, WildcardPlug
 from whoosh.reading import TermNotFound
 from whoosh.support.levenshtein import distance as levenshtein_distance
 
-from clipper.analysis import STEMMED_LANGUAGES, stem_word, word_forms
+from clipper.analysis import STEMMED_LANGUAGES, is_stopword, stem_word, word_forms
 from clipper.dates import parse_range
 from clipper.errors import QuerySyntaxError, SearchTimeoutError
 from clipper.fields import (
@@ -176,9 +177,13 @@ def make_parser(schema: Any) -> QueryParser:
 def parse_query(parser: QueryParser, text: str) -> Any:
     """Parse a user query; raise :class:`QuerySyntaxError` with a one-line reason."""
     if len(text) > MAX_QUERY_CHARS:
-        raise QuerySyntaxError(
-            f"query too long ({len(text)} characters, at most {MAX_QUERY_CHARS})"
-        )
+        # A pasted question is searched on its first words, up to the cap.
+        cut = text[: MAX_QUERY_CHARS + 1].rsplit(None, 1)[0] if " " in text else ""
+        if not cut.strip() or len(cut) > MAX_QUERY_CHARS:
+            raise QuerySyntaxError(
+                f"query too long ({len(text)} characters, at most {MAX_QUERY_CHARS})"
+            )
+        text = cut
     if not text.strip():
         raise QuerySyntaxError("empty query", hint="give words to search for")
     unquoted = _QUOTED.sub(" ", text)
@@ -189,11 +194,15 @@ def parse_query(parser: QueryParser, text: str) -> Any:
             hint=f"put at least {MIN_WILDCARD_PREFIX} letters before *, as in mo*",
         )
     for match in _FIELD_PREFIX.finditer(unquoted):
-        if match[1] not in QUERYABLE_FIELDS:
-            raise QuerySyntaxError(
-                f"unknown field {match[1]!r} in query",
-                hint=f"fields: {', '.join(QUERYABLE_FIELDS)}",
-            )
+        if match[1] in QUERYABLE_FIELDS:
+            continue
+        if _SENTENCE_COLON.match(unquoted, match.end()):
+            continue  # "nutrition: what…" in a typed sentence: a word, not a field
+        raise QuerySyntaxError(
+            f"unknown field {match[1]!r} in query",
+            hint=f"fields: {', '.join(QUERYABLE_FIELDS)}",
+        )
+    text = _unknown_field_colons(text)
     try:
         parsed = parser.parse(text)
     except QueryParserError as exc:
@@ -212,6 +221,33 @@ def parse_query(parser: QueryParser, text: str) -> Any:
             f"query {text!r} has nothing to search for", hint="stop words alone match nothing"
         )
     return parsed
+
+
+def user_query(parser: QueryParser, text: str) -> Any:
+    """The parsed query; every clipping for an empty one."""
+    return parse_query(parser, text) if text.strip() else wq.Every()
+
+
+def only_ids(filter_q: Any | None, ids: Iterable[str]) -> Any:
+    """``filter_q`` narrowed to the clippings of ``ids``."""
+    only = wq.Or([wq.Term("id", i) for i in ids])
+    return wq.And([filter_q, only]) if filter_q is not None else only
+
+
+# A colon followed by a space or the end: punctuation of a sentence.
+_SENTENCE_COLON = re.compile(r"\s|$")
+
+
+def _unknown_field_colons(text: str) -> str:
+    """``text`` with the colon after an unknown word followed by a space removed."""
+
+    def fix(match: re.Match[str]) -> str:
+        if match[1] in QUERYABLE_FIELDS or not _SENTENCE_COLON.match(text, match.end()):
+            return match[0]
+        return match[1] + " "
+
+    parts = re.split(r'("[^"]*"?)', text)
+    return "".join(p if p.startswith('"') else _FIELD_PREFIX.sub(fix, p) for p in parts)
 
 
 def _raise_errors(q: Any) -> None:
@@ -400,10 +436,10 @@ class AnyOf(wq.Query):
         return f"{self.fieldname}:({' OR '.join(self.words)})"
 
     def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, AnyOf)
-            and (self.fieldname, self.words, self.boost)
-            == (other.fieldname, other.words, other.boost)
+        return isinstance(other, AnyOf) and (self.fieldname, self.words, self.boost) == (
+            other.fieldname,
+            other.words,
+            other.boost,
         )
 
     def __hash__(self) -> int:
@@ -521,6 +557,7 @@ def filter_query(schema: Any, filters: Filters) -> Any | None:
 class RawHit:
     id: str
     score: float
+    matched: int | None = None  # words of the query matched (relaxed matching)
     copies: list[str] = field(default_factory=list)  # near-duplicates met among the results
 
 
@@ -535,6 +572,7 @@ def run_search(
     collapse: bool = False,
     facets: Sequence[str] = (),
     deadline: Deadline | None = None,
+    rank: Callable[[float], float] | None = None,
 ) -> tuple[int, list[RawHit], dict[str, list[tuple[str, int]]]]:
     """Total matches, the hits of one page, and facet counts over every match.
 
@@ -544,12 +582,20 @@ def run_search(
     near-duplicate group counts once, represented by its best-ranked member,
     and the total counts groups. Facets are counted in the same pass over the
     matches. Past ``deadline``, :class:`SearchTimeoutError` is raised.
+    ``rank``: the ordering key of a raw score (relaxed queries); hits keep
+    the raw score.
     """
     if sort not in SORTS:
         raise QuerySyntaxError(f"unknown sort {sort!r}", hint=f"use one of {', '.join(SORTS)}")
     wanted = None if collapse else offset + limit
+    if rank is not None and sort != "relevance":
+        rank = _no_rank  # scored only to know which words matched
     ranking = _PageCollector(
-        wanted, scored=sort == "relevance", oldest_first=sort == "date", deadline=deadline
+        wanted,
+        scored=sort == "relevance" or rank is not None,
+        oldest_first=sort == "date",
+        deadline=deadline,
+        rank=rank,
     )
     collector: Any = ranking
     groupedby = _groupedby(facets)
@@ -591,6 +637,297 @@ def count_matches(searcher: Any, q: Any, filter_q: Any | None) -> int:
     return counter.total
 
 
+def _no_rank(score: float) -> float:
+    return 0.0
+
+
+# -- relaxed matching ---------------------------------------------------------
+
+MatchMode = Literal["all", "auto", "any"]
+MATCH_MODES: tuple[MatchMode, ...] = ("all", "auto", "any")
+# Strict (every word) is kept when it finds at least this many clippings; fewer
+# and the query is relaxed. docs/relevance.md has the measurements.
+RELAX_BELOW = 10
+# Queries of at most this many words (stop words aside) are relaxed only when
+# every word together finds nothing.
+SHORT_QUERY_WORDS = 3
+# Words of a long question considered when relaxing: the rarest ones. One
+# bit each in a relaxed score (see _Marked).
+MAX_RELAX_WORDS = 12
+# A relaxed score is sum(2**i * _MARK) over the words matched plus BM25: the
+# words a document matched are read back from its score. BM25 sums stay far
+# below _MARK, and 2**12 * _MARK keeps 25 bits of a float's 53 for BM25.
+_MARK = float(2**13)
+# Documents are ranked by the share of the query's weight (idf) they matched,
+# in this many steps, then by score: more words first, yet a document missing
+# only a near-useless word is not pushed below every complete one.
+COVERAGE_STEPS = 4
+
+
+class LuceneBM25F(scoring.BM25F):
+    """BM25F with Lucene's idf, ln(1 + (N - n + 0.5) / (n + 0.5)).
+
+    Whoosh's idf (log(N/(n+1)) + 1) leaves a word found in every clipping a
+    sixth of a rare word's weight; Lucene's gives it almost none.
+    """
+
+    def scorer(self, searcher: Any, fieldname: str, text: Any, qf: float = 1) -> Any:
+        scorer = super().scorer(searcher, fieldname, text, qf=qf)
+        if isinstance(scorer, scoring.BM25FScorer):
+            scorer.idf = lucene_idf(searcher.get_parent(), fieldname, text)
+        return scorer
+
+
+def lucene_idf(searcher: Any, fieldname: str, text: Any) -> float:
+    n = searcher.doc_frequency(fieldname, text)
+    total = searcher.doc_count_all()
+    return log(1 + (total - n + 0.5) / (n + 0.5))
+
+
+def open_searcher(ix: Any) -> Any:
+    """A searcher scoring with :class:`LuceneBM25F`."""
+    return ix.searcher(weighting=LuceneBM25F())
+
+
+@dataclass
+class QueryWord:
+    """One free word of a query's top-level AND: what relaxing may drop."""
+
+    text: str  # as the exact fields index it (folded)
+    query: Any
+    documents: int = 0  # in the field where it is most frequent
+
+
+@dataclass
+class Outcome:
+    """What a search found and how it matched."""
+
+    total: int
+    hits: list[RawHit]
+    facets: dict[str, list[tuple[str, int]]]
+    words: list[str] = field(default_factory=list)  # the query's words that count
+    dropped: list[str] = field(default_factory=list)  # words no longer required
+    relaxed: bool = False
+
+
+def split_words(q: Any) -> tuple[list[QueryWord], list[Any]]:
+    """The free words of the query's top-level AND, and its other parts.
+
+    A free word is what ``_FieldExpansionPlugin`` made of one unfielded word:
+    an OR of terms over the text fields with one exact ``body`` term.
+    Phrases, fields, NOT, explicit OR groups and wildcards are the other parts:
+    relaxing never drops them.
+    """
+    parts = list(q.subqueries) if isinstance(q, wq.And) else [q]
+    words: list[QueryWord] = []
+    others: list[Any] = []
+    for part in parts:
+        text = _free_word(part)
+        if text is None:
+            others.append(part)
+        elif all(w.text != text for w in words):  # a repeated word counts once
+            words.append(QueryWord(text, part))
+    return words, others
+
+
+def _free_word(part: Any) -> str | None:
+    """The word a part stands for if it is one unfielded word (or compound:
+    ``zero-one`` is an AND of its parts in each field), else ``None``."""
+    alternatives = part.subqueries if isinstance(part, wq.Or) else [part]
+    exact: set[tuple[str, ...]] = set()
+    has_body = False
+    for alternative in alternatives:
+        terms = alternative.subqueries if isinstance(alternative, wq.And) else [alternative]
+        if not terms or not all(isinstance(t, wq.Term) for t in terms):
+            return None
+        fields = {t.fieldname for t in terms}
+        if len(fields) != 1 or not fields <= TEXT_FIELDS.keys():
+            return None
+        if fields <= set(_EXACT_FIELDS):
+            exact.add(tuple(str(t.text) for t in terms))
+        has_body = has_body or fields == {"body"}
+    if len(exact) != 1 or not has_body:
+        return None  # an explicit OR, or a field named by the user
+    return " ".join(exact.pop())
+
+
+def relaxed_search(
+    searcher: Any,
+    q: Any,
+    filter_q: Any | None,
+    limit: int,
+    offset: int,
+    *,
+    match: MatchMode = "auto",
+    sort: str = "relevance",
+    collapse: bool = False,
+    facets: Sequence[str] = (),
+    deadline: Deadline | None = None,
+) -> Outcome:
+    """:func:`run_search` with relaxed matching (``q`` already bounded).
+
+    ``all``: every word required, as typed. ``auto``: stop words are optional
+    unless the query is only stop words; every other word is required if that
+    finds :data:`RELAX_BELOW` clippings, else words are dropped, first those
+    found nowhere, then the most frequent, one at a time, until enough are
+    found; if none is enough, any word matches. ``any``: any word matches
+    from the start. Documents matching a larger share of the query's weight
+    rank first (:data:`COVERAGE_STEPS`), then by score.
+    """
+    if match not in MATCH_MODES:
+        raise QuerySyntaxError(f"unknown match mode {match!r}", hint="use all, auto or any")
+
+    def run(query: Any, rank: Callable[[float], float] | None = None) -> Any:
+        return run_search(
+            searcher,
+            query,
+            filter_q,
+            limit,
+            offset,
+            sort=sort,
+            collapse=collapse,
+            facets=facets,
+            deadline=deadline,
+            rank=rank,
+        )
+
+    words, others = split_words(q)
+    content = [w for w in words if not is_stopword(w.text)]
+    names = [w.text for w in content]
+    if match == "all" or not content or (len(content) == 1 and not others):
+        # Strict as typed; a query of stop words alone requires them all.
+        strict = q if match == "all" or not content else _and([*others, content[0].query])
+        total, hits, counts = run(strict)
+        shown = [w.text for w in (content or words)] if match != "all" else [w.text for w in words]
+        for hit in hits:
+            hit.matched = len(shown)
+        return Outcome(total, hits, counts, shown)
+    strict = _and([*others, *(w.query for w in content)])
+    # Two or three remembered words found together are the answer; a longer
+    # question is relaxed whenever strict finds only a few.
+    short = len(content) <= SHORT_QUERY_WORDS
+    enough = 1 if short else RELAX_BELOW
+
+    def strict_outcome() -> Outcome:
+        total, hits, counts = run(strict)
+        for hit in hits:
+            hit.matched = len(content)
+        return Outcome(total, hits, counts, names)
+
+    if match == "auto" and short:
+        outcome = strict_outcome()
+        if outcome.total >= enough:
+            return outcome
+    reader = searcher.reader()
+    for word in content:
+        word.documents = _word_documents(reader, word.query)
+    ordered = sorted(content, key=lambda w: (w.documents, w.text))
+    found = [w for w in ordered if w.documents]
+    dropped = [w.text for w in ordered if not w.documents]
+    if not found:
+        return strict_outcome()
+    # How many clippings the rarest k words find together, for each k: their
+    # documents intersected rarest first, stopping as soon as too few are left
+    # (the most common words' postings are never read then).
+    sizes: list[int] = []
+    if match == "auto":
+        constraints = [*others, *([filter_q] if filter_q is not None else [])]
+        kept: set[int] | None = (
+            set(searcher.docs_for_query(_and(constraints))) if constraints else None
+        )
+        for word in found:
+            if deadline is not None:
+                deadline.check()
+            docs = set(searcher.docs_for_query(word.query))
+            kept = docs if kept is None else kept & docs
+            if len(kept) < enough:
+                break
+            sizes.append(len(kept))
+        if not dropped and len(sizes) == len(found) and not short:
+            return strict_outcome()  # every word together finds enough
+    dropped += [w.text for w in found[MAX_RELAX_WORDS:]]
+    found = found[:MAX_RELAX_WORDS]
+    # Required: the rarest words that still find enough together; the most
+    # common are dropped first.
+    required = min(len(sizes), len(found))
+    count = searcher.doc_count_all()
+    weights = [log(1 + (count - w.documents + 0.5) / (w.documents + 0.5)) for w in found]
+    total_weight = sum(weights)
+
+    def rank(score: float) -> float:
+        mask = int(score // _MARK)
+        share = sum(wt for i, wt in enumerate(weights) if mask >> i & 1) / total_weight
+        return int(share * COVERAGE_STEPS + 1e-9) * _MARK + (score - mask * _MARK)
+
+    marked = [_Marked(w.query, 2**i * _MARK) for i, w in enumerate(found)]
+    if required:
+        must = _and([*others, *marked[:required]])
+        relaxed_q = wq.AndMaybe(must, wq.Or(marked[required:])) if marked[required:] else must
+    else:
+        relaxed_q = _and([*others, wq.Or(marked)])
+    total, hits, counts = run(relaxed_q, rank)
+    for hit in hits:
+        mask = int(hit.score // _MARK)
+        hit.matched = bin(mask).count("1")
+        hit.score -= mask * _MARK
+    if required:
+        dropped += [w.text for w in found[required:]]
+    return Outcome(total, hits, counts, names, dropped, relaxed=True)
+
+
+def _and(parts: list[Any]) -> Any:
+    return parts[0] if len(parts) == 1 else wq.And(parts)
+
+
+def _word_documents(reader: Any, q: Any) -> int:
+    """Clippings with a free word, in the field where it is most frequent (a
+    compound: its rarest part)."""
+    found = 0
+    for alternative in q.subqueries if isinstance(q, wq.Or) else [q]:
+        terms = alternative.subqueries if isinstance(alternative, wq.And) else [alternative]
+        found = max(found, min(_documents(reader, t.fieldname, t.text) for t in terms))
+    return found
+
+
+class _Marked(wq.WrappingQuery):
+    """A word whose score carries a mark (a power of two): which words a
+    document matched is read back from the sum."""
+
+    def __init__(self, child: Any, mark: float) -> None:
+        super().__init__(child)
+        self.mark = mark
+
+    def _rewrap(self, child: Any) -> Any:
+        return self.__class__(child, self.mark)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Marked) and (self.child, self.mark) == (other.child, other.mark)
+
+    def __hash__(self) -> int:
+        return hash((self.child, self.mark))
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        return _MarkedMatcher(self.child.matcher(searcher, context), self.mark)
+
+
+class _MarkedMatcher(WrappingMatcher):
+    def __init__(self, child: Any, mark: float) -> None:
+        super().__init__(child)
+        self.mark = mark
+
+    def copy(self) -> Any:
+        return self.__class__(self.child.copy(), self.mark)
+
+    def _replacement(self, newchild: Any) -> Any:
+        return self.__class__(newchild, self.mark)
+
+    def supports_block_quality(self) -> bool:
+        return False  # the marks are not in the child's quality bounds
+
+    def score(self) -> float:
+        return float(self.child.score()) + self.mark
+
+
 class _PageCollector(collectors.ScoredCollector):
     """The first ``limit`` matches (all when ``None``) in clipper's total order.
 
@@ -609,10 +946,14 @@ class _PageCollector(collectors.ScoredCollector):
         scored: bool,
         oldest_first: bool = False,
         deadline: Deadline | None = None,
+        rank: Callable[[float], float] | None = None,
     ) -> None:
         super().__init__()
         self.limit = limit
         self.scored = scored
+        # Relaxed queries order by rank(score) (words matched, then BM25) and
+        # keep the raw score, which says which words matched.
+        self.rank = rank
         self.date_sign = -1 if oldest_first else 1
         self.deadline = deadline
         self.total = 0
@@ -657,7 +998,7 @@ class _PageCollector(collectors.ScoredCollector):
             score = self.matcher.score()
             if self.final_fn:
                 score = self.final_fn(self.top_searcher, docnum, score)
-        rounded = round(score, 9)
+        rounded = round(self.rank(score) if self.rank else score, 9)
         items = self.items
         full = self.limit is not None and len(items) >= self.limit
         if full and rounded < items[0][0]:
@@ -861,6 +1202,10 @@ def similar_to(
 
 # Below this many hits, a corrected query is suggested.
 SUGGEST_BELOW = 3
+# A suggested word is in at least one clipping in this many (and at least one).
+SUGGEST_RARITY = 10_000
+# Words this long may have two typos; shorter ones one.
+SUGGEST_TWO_EDITS_FROM = 5
 # Words in a query string: not field names (followed by ":"), not wildcards or
 # fuzzy terms (followed by * ? ~), not operators.
 _QUERY_WORD = re.compile(r"(?<![\w:*?~])([^\W\d_][\w'’-]*)(?![\w:*?~])")
@@ -879,6 +1224,7 @@ def suggest_query(searcher: Any, text: str, text_of: Callable[[str], str]) -> st
     reader = searcher.reader()
     changed = False
     cost = _Cost()
+    min_documents = max(1, reader.doc_count() // SUGGEST_RARITY)
 
     def replace(match: re.Match[str]) -> str:
         nonlocal changed
@@ -888,7 +1234,12 @@ def suggest_query(searcher: Any, text: str, text_of: Callable[[str], str]) -> st
         folded = fold(word.lower())
         if any(reader.doc_frequency(field, folded) for field in ("title", "body")):
             return word
-        found = _closest_word(reader, "body", folded, maxdist=2, cost=cost)
+        # A typo is one edit in a short word, two in a longer one, of a word
+        # frequent enough to be what was meant.
+        maxdist = 1 if len(folded) < SUGGEST_TWO_EDITS_FROM else 2
+        found = _closest_word(
+            reader, "body", folded, maxdist=maxdist, cost=cost, min_documents=min_documents
+        )
         if found is None:
             return word
         changed = True
@@ -904,7 +1255,7 @@ def suggest_query(searcher: Any, text: str, text_of: Callable[[str], str]) -> st
 
 
 def _closest_word(
-    reader: Any, fieldname: str, word: str, *, maxdist: int, cost: _Cost
+    reader: Any, fieldname: str, word: str, *, maxdist: int, cost: _Cost, min_documents: int = 1
 ) -> str | None:
     """The closest word of the index to ``word``, the most frequent among equals.
 
@@ -928,6 +1279,7 @@ def _closest_word(
             if distance <= maxdist:
                 documents = found.get(candidate, (distance, 0))[1] + info.doc_frequency()
                 found[candidate] = (distance, documents)
+    found = {w: v for w, v in found.items() if v[1] >= min_documents}
     if not found:
         return None
     return min(found, key=lambda w: (found[w][0], -found[w][1], w))
