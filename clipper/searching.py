@@ -24,7 +24,7 @@ from typing import Any, ClassVar, Literal
 
 from whoosh import collectors, scoring, sorting
 from whoosh import query as wq
-from whoosh.matching import ListMatcher, ReadTooFar, WrappingMatcher
+from whoosh.matching import ListMatcher, ReadTooFar
 from whoosh.qparser import (
     FuzzyTermPlugin,
     GtLtPlugin,
@@ -572,7 +572,8 @@ def run_search(
     collapse: bool = False,
     facets: Sequence[str] = (),
     deadline: Deadline | None = None,
-    rank: Callable[[float], float] | None = None,
+    rank: Callable[[int, float], float] | None = None,
+    words_of: Callable[[int], int] | None = None,
 ) -> tuple[int, list[RawHit], dict[str, list[tuple[str, int]]]]:
     """Total matches, the hits of one page, and facet counts over every match.
 
@@ -582,20 +583,18 @@ def run_search(
     near-duplicate group counts once, represented by its best-ranked member,
     and the total counts groups. Facets are counted in the same pass over the
     matches. Past ``deadline``, :class:`SearchTimeoutError` is raised.
-    ``rank``: the ordering key of a raw score (relaxed queries); hits keep
-    the raw score.
+    ``rank``: the ordering key of a document and its score (relaxed
+    queries); ``words_of``: how many query words a document matched.
     """
     if sort not in SORTS:
         raise QuerySyntaxError(f"unknown sort {sort!r}", hint=f"use one of {', '.join(SORTS)}")
     wanted = None if collapse else offset + limit
-    if rank is not None and sort != "relevance":
-        rank = _no_rank  # scored only to know which words matched
     ranking = _PageCollector(
         wanted,
-        scored=sort == "relevance" or rank is not None,
+        scored=sort == "relevance",
         oldest_first=sort == "date",
         deadline=deadline,
-        rank=rank,
+        rank=rank if sort == "relevance" else None,
     )
     collector: Any = ranking
     groupedby = _groupedby(facets)
@@ -609,7 +608,11 @@ def run_search(
     counts = _facet_counts(searcher, results, facets) if facets else {}
     if not collapse:
         page = ranking.ranked[offset : offset + limit]
-        return total, [RawHit(ranking.stored(d)["id"], score) for d, score in page], counts
+        hits = [
+            RawHit(ranking.stored(d)["id"], score, words_of(d) if words_of else None)
+            for d, score in page
+        ]
+        return total, hits, counts
     groups: dict[str, RawHit] = {}
     for docnum, score in ranking.ranked:
         stored = ranking.stored(docnum)
@@ -617,7 +620,7 @@ def run_search(
         if key in groups:
             groups[key].copies.append(clipping_id)
         else:
-            groups[key] = RawHit(clipping_id, score)
+            groups[key] = RawHit(clipping_id, score, words_of(docnum) if words_of else None)
     ordered = list(groups.values())
     return len(ordered), ordered[offset : offset + limit], counts
 
@@ -637,27 +640,20 @@ def count_matches(searcher: Any, q: Any, filter_q: Any | None) -> int:
     return counter.total
 
 
-def _no_rank(score: float) -> float:
-    return 0.0
-
-
 # -- relaxed matching ---------------------------------------------------------
 
 MatchMode = Literal["all", "auto", "any"]
 MATCH_MODES: tuple[MatchMode, ...] = ("all", "auto", "any")
 # Strict (every word) is kept when it finds at least this many clippings; fewer
 # and the query is relaxed. docs/relevance.md has the measurements.
-RELAX_BELOW = 10
+RELAX_BELOW = 100
 # Queries of at most this many words (stop words aside) are relaxed only when
 # every word together finds nothing.
 SHORT_QUERY_WORDS = 3
-# Words of a long question considered when relaxing: the rarest ones. One
-# bit each in a relaxed score (see _Marked).
-MAX_RELAX_WORDS = 12
-# A relaxed score is sum(2**i * _MARK) over the words matched plus BM25: the
-# words a document matched are read back from its score. BM25 sums stay far
-# below _MARK, and 2**12 * _MARK keeps 25 bits of a float's 53 for BM25.
-_MARK = float(2**13)
+# Words of a long question considered when relaxing: the rarest ones.
+MAX_RELAX_WORDS = 48
+# Above any BM25 sum: a relaxed rank is coverage step * _STEP + score.
+_STEP = 1e6
 # Documents are ranked by the share of the query's weight (idf) they matched,
 # in this many steps, then by score: more words first, yet a document missing
 # only a near-useless word is not pushed below every complete one.
@@ -777,7 +773,11 @@ def relaxed_search(
     if match not in MATCH_MODES:
         raise QuerySyntaxError(f"unknown match mode {match!r}", hint="use all, auto or any")
 
-    def run(query: Any, rank: Callable[[float], float] | None = None) -> Any:
+    def run(
+        query: Any,
+        rank: Callable[[int, float], float] | None = None,
+        words_of: Callable[[int], int] | None = None,
+    ) -> Any:
         return run_search(
             searcher,
             query,
@@ -789,6 +789,7 @@ def relaxed_search(
             facets=facets,
             deadline=deadline,
             rank=rank,
+            words_of=words_of,
         )
 
     words, others = split_words(q)
@@ -830,6 +831,13 @@ def relaxed_search(
     # documents intersected rarest first, stopping as soon as too few are left
     # (the most common words' postings are never read then).
     sizes: list[int] = []
+    documents: dict[str, set[int]] = {}
+
+    def docs_of(word: QueryWord) -> set[int]:
+        if word.text not in documents:
+            documents[word.text] = set(searcher.docs_for_query(word.query))
+        return documents[word.text]
+
     if match == "auto":
         constraints = [*others, *([filter_q] if filter_q is not None else [])]
         kept: set[int] | None = (
@@ -838,7 +846,7 @@ def relaxed_search(
         for word in found:
             if deadline is not None:
                 deadline.check()
-            docs = set(searcher.docs_for_query(word.query))
+            docs = docs_of(word)
             kept = docs if kept is None else kept & docs
             if len(kept) < enough:
                 break
@@ -853,23 +861,22 @@ def relaxed_search(
     count = searcher.doc_count_all()
     weights = [log(1 + (count - w.documents + 0.5) / (w.documents + 0.5)) for w in found]
     total_weight = sum(weights)
+    sets = [docs_of(w) for w in found]
 
-    def rank(score: float) -> float:
-        mask = int(score // _MARK)
-        share = sum(wt for i, wt in enumerate(weights) if mask >> i & 1) / total_weight
-        return int(share * COVERAGE_STEPS + 1e-9) * _MARK + (score - mask * _MARK)
+    def words_of(docnum: int) -> int:
+        return sum(docnum in docs for docs in sets)
 
-    marked = [_Marked(w.query, 2**i * _MARK) for i, w in enumerate(found)]
+    def rank(docnum: int, score: float) -> float:
+        share = sum(wt for wt, docs in zip(weights, sets, strict=True) if docnum in docs)
+        return int(share / total_weight * COVERAGE_STEPS + 1e-9) * _STEP + score
+
+    queries = [w.query for w in found]
     if required:
-        must = _and([*others, *marked[:required]])
-        relaxed_q = wq.AndMaybe(must, wq.Or(marked[required:])) if marked[required:] else must
+        must = _and([*others, *queries[:required]])
+        relaxed_q = wq.AndMaybe(must, wq.Or(queries[required:])) if queries[required:] else must
     else:
-        relaxed_q = _and([*others, wq.Or(marked)])
-    total, hits, counts = run(relaxed_q, rank)
-    for hit in hits:
-        mask = int(hit.score // _MARK)
-        hit.matched = bin(mask).count("1")
-        hit.score -= mask * _MARK
+        relaxed_q = _and([*others, wq.Or(queries)])
+    total, hits, counts = run(relaxed_q, rank, words_of)
     if required:
         dropped += [w.text for w in found[required:]]
     return Outcome(total, hits, counts, names, dropped, relaxed=True)
@@ -887,45 +894,6 @@ def _word_documents(reader: Any, q: Any) -> int:
         terms = alternative.subqueries if isinstance(alternative, wq.And) else [alternative]
         found = max(found, min(_documents(reader, t.fieldname, t.text) for t in terms))
     return found
-
-
-class _Marked(wq.WrappingQuery):
-    """A word whose score carries a mark (a power of two): which words a
-    document matched is read back from the sum."""
-
-    def __init__(self, child: Any, mark: float) -> None:
-        super().__init__(child)
-        self.mark = mark
-
-    def _rewrap(self, child: Any) -> Any:
-        return self.__class__(child, self.mark)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Marked) and (self.child, self.mark) == (other.child, other.mark)
-
-    def __hash__(self) -> int:
-        return hash((self.child, self.mark))
-
-    def matcher(self, searcher: Any, context: Any = None) -> Any:
-        return _MarkedMatcher(self.child.matcher(searcher, context), self.mark)
-
-
-class _MarkedMatcher(WrappingMatcher):
-    def __init__(self, child: Any, mark: float) -> None:
-        super().__init__(child)
-        self.mark = mark
-
-    def copy(self) -> Any:
-        return self.__class__(self.child.copy(), self.mark)
-
-    def _replacement(self, newchild: Any) -> Any:
-        return self.__class__(newchild, self.mark)
-
-    def supports_block_quality(self) -> bool:
-        return False  # the marks are not in the child's quality bounds
-
-    def score(self) -> float:
-        return float(self.child.score()) + self.mark
 
 
 class _PageCollector(collectors.ScoredCollector):
@@ -946,13 +914,12 @@ class _PageCollector(collectors.ScoredCollector):
         scored: bool,
         oldest_first: bool = False,
         deadline: Deadline | None = None,
-        rank: Callable[[float], float] | None = None,
+        rank: Callable[[int, float], float] | None = None,
     ) -> None:
         super().__init__()
         self.limit = limit
         self.scored = scored
-        # Relaxed queries order by rank(score) (words matched, then BM25) and
-        # keep the raw score, which says which words matched.
+        # Relaxed queries order by rank(docnum, score): words matched, then score.
         self.rank = rank
         self.date_sign = -1 if oldest_first else 1
         self.deadline = deadline
@@ -998,7 +965,7 @@ class _PageCollector(collectors.ScoredCollector):
             score = self.matcher.score()
             if self.final_fn:
                 score = self.final_fn(self.top_searcher, docnum, score)
-        rounded = round(self.rank(score) if self.rank else score, 9)
+        rounded = round(self.rank(docnum, score) if self.rank else score, 9)
         items = self.items
         full = self.limit is not None and len(items) >= self.limit
         if full and rounded < items[0][0]:
