@@ -329,7 +329,10 @@ def bound_query(q: Any, reader: Any, deadline: Deadline | None = None) -> Any:
             return AnyOf(node.fieldname, words, boost=node.boost, documents=documents)
         if isinstance(node, wq.Term):
             clauses += 1
-            cost.postings += _documents(reader, node.fieldname, node.text)
+            # Stop words are optional (relaxed matching drops them), so they
+            # cost nothing to a question that contains a few.
+            if not is_stopword(str(node.text)):
+                cost.postings += _documents(reader, node.fieldname, node.text)
             return node
         if isinstance(node, wq.Phrase):
             clauses += 1
@@ -652,6 +655,12 @@ RELAX_BELOW = 100
 SHORT_QUERY_WORDS = 3
 # Words of a long question considered when relaxing: the rarest ones.
 MAX_RELAX_WORDS = 48
+# Share of the clippings above which a word is too common to count when
+# relaxing (the stop words of a collection that no list has), if it is in at
+# least COMMON_MIN_DOCUMENTS: the rule saves reading long postings, and a
+# small archive's shares say little.
+COMMON_SHARE = 0.25
+COMMON_MIN_DOCUMENTS = 1000
 # Above any BM25 sum: a relaxed rank is coverage step * _STEP + score.
 _STEP = 1e6
 # Documents are ranked by the share of the query's weight (idf) they matched,
@@ -667,11 +676,8 @@ class LuceneBM25F(scoring.BM25F):
     sixth of a rare word's weight; Lucene's gives it almost none.
     """
 
-    def scorer(self, searcher: Any, fieldname: str, text: Any, qf: float = 1) -> Any:
-        scorer = super().scorer(searcher, fieldname, text, qf=qf)
-        if isinstance(scorer, scoring.BM25FScorer):
-            scorer.idf = lucene_idf(searcher.get_parent(), fieldname, text)
-        return scorer
+    def idf(self, searcher: Any, fieldname: str, text: Any) -> float:
+        return lucene_idf(searcher.get_parent(), fieldname, text)
 
 
 def lucene_idf(searcher: Any, fieldname: str, text: Any) -> float:
@@ -692,6 +698,7 @@ class QueryWord:
     text: str  # as the exact fields index it (folded)
     query: Any
     documents: int = 0  # in the field where it is most frequent
+    repeats: int = 1  # times the query has it
 
 
 @dataclass
@@ -721,8 +728,11 @@ def split_words(q: Any) -> tuple[list[QueryWord], list[Any]]:
         text = _free_word(part)
         if text is None:
             others.append(part)
-        elif all(w.text != text for w in words):  # a repeated word counts once
+        elif all(w.text != text for w in words):
             words.append(QueryWord(text, part))
+        else:  # a word a question repeats matters more to it, as in BM25's query tf
+            word = next(w for w in words if w.text == text)
+            word.repeats += 1
     return words, others
 
 
@@ -831,12 +841,12 @@ def relaxed_search(
     # documents intersected rarest first, stopping as soon as too few are left
     # (the most common words' postings are never read then).
     sizes: list[int] = []
-    documents: dict[str, set[int]] = {}
+    documents: dict[str, tuple[set[int], list[_TermPostings]]] = {}
 
     def docs_of(word: QueryWord) -> set[int]:
         if word.text not in documents:
-            documents[word.text] = set(searcher.docs_for_query(word.query))
-        return documents[word.text]
+            documents[word.text] = _word_docs(searcher, word.query)
+        return documents[word.text][0]
 
     if match == "auto":
         constraints = [*others, *([filter_q] if filter_q is not None else [])]
@@ -853,8 +863,14 @@ def relaxed_search(
             sizes.append(len(kept))
         if not dropped and len(sizes) == len(found) and not short:
             return strict_outcome()  # every word together finds enough
-    dropped += [w.text for w in found[MAX_RELAX_WORDS:]]
-    found = found[:MAX_RELAX_WORDS]
+    # Past the cap, and words in more than COMMON_SHARE of the clippings
+    # (almost no weight with Lucene's idf, and the longest postings to read),
+    # are dropped: the rarest words are kept.
+    common = max(COMMON_SHARE * searcher.doc_count_all(), COMMON_MIN_DOCUMENTS)
+    kept_words = [w for w in found[:MAX_RELAX_WORDS] if w.documents <= common] or found[:1]
+    dropped += [w.text for w in found if w not in kept_words]
+    sizes = sizes[: len(kept_words)]
+    found = kept_words
     # Required: the rarest words that still find enough together; the most
     # common are dropped first.
     required = min(len(sizes), len(found))
@@ -870,16 +886,185 @@ def relaxed_search(
         share = sum(wt for wt, docs in zip(weights, sets, strict=True) if docnum in docs)
         return int(share / total_weight * COVERAGE_STEPS + 1e-9) * _STEP + score
 
-    queries = [w.query for w in found]
+    queries = [_boosted(w.query, w.repeats) if w.repeats > 1 else w.query for w in found]
     if required:
         must = _and([*others, *queries[:required]])
         relaxed_q = wq.AndMaybe(must, wq.Or(queries[required:])) if queries[required:] else must
     else:
         relaxed_q = _and([*others, wq.Or(queries)])
-    total, hits, counts = run(relaxed_q, rank, words_of)
+    if sort == "relevance" and not collapse and not facets and not others:
+        # Only the clippings in the best coverage steps can reach the page:
+        # score those alone (BM25 over every posting of every word is what
+        # made an OR of a question slow) and count the rest from the sets.
+        domain = _domain(sets[:required]) if required else set().union(*sets)
+        if filter_q is not None:
+            domain &= set(searcher.docs_for_query(filter_q))
+        shares: dict[int, float] = dict.fromkeys(domain, 0.0)
+        for weight, docs in zip(weights, sets, strict=True):
+            for docnum in docs & domain if len(docs) > len(domain) else docs:
+                if docnum in shares:
+                    shares[docnum] += weight
+        steps: dict[int, list[int]] = defaultdict(list)
+        for docnum, share in shares.items():
+            steps[int(share / total_weight * COVERAGE_STEPS + 1e-9)].append(docnum)
+        candidates: list[int] = []
+        for step in sorted(steps, reverse=True):
+            if len(candidates) >= offset + limit:
+                break
+            candidates += steps[step]
+        postings = [
+            _boosted_postings(term, word.repeats)
+            for word in found
+            for term in documents[word.text][1]
+        ]
+        scores = _bm25_scores(searcher, candidates, postings)
+        _, hits, counts = run(DocList(candidates, scores), rank, words_of)
+        total = len(domain)
+    else:
+        total, hits, counts = run(relaxed_q, rank, words_of)
     if required:
         dropped += [w.text for w in found[required:]]
     return Outcome(total, hits, counts, names, dropped, relaxed=True)
+
+
+def _domain(sets: list[set[int]]) -> set[int]:
+    smallest, *rest = sorted(sets, key=len)
+    return smallest.intersection(*rest)
+
+
+@dataclass
+class _TermPostings:
+    """One field's term of a free word: its documents and frequencies, in order."""
+
+    fieldname: str
+    text: str
+    boost: float
+    ids: list[int]
+    weights: list[float]
+
+
+def _word_docs(searcher: Any, q: Any) -> tuple[set[int], list[_TermPostings]]:
+    """The documents of a free word and the postings of its single terms, read
+    a block at a time (Whoosh's union matchers over the word's fields cost
+    far more per posting)."""
+    found: set[int] = set()
+    postings: list[_TermPostings] = []
+    for alternative in q.subqueries if isinstance(q, wq.Or) else [q]:
+        terms = alternative.subqueries if isinstance(alternative, wq.And) else [alternative]
+        sets = []
+        for term in terms:
+            ids: list[int] = []
+            weights: list[float] = []
+            for reader, offset in searcher.reader().leaf_readers():
+                if (term.fieldname, term.text) in reader:
+                    _read_postings(reader.postings(term.fieldname, term.text), offset, ids, weights)
+            sets.append(set(ids))
+            if len(terms) == 1:
+                postings.append(_TermPostings(term.fieldname, term.text, term.boost, ids, weights))
+        found |= _domain(sets)
+    return found, postings
+
+
+def _read_postings(matcher: Any, offset: int, ids: list[int], weights: list[float]) -> None:
+    """Append a posting list's document numbers (plus ``offset``) and weights."""
+    if not hasattr(matcher, "_read_ids") or not hasattr(matcher, "_read_weights"):
+        while matcher.is_active():  # another codec: one posting at a time
+            ids.append(offset + matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+        return
+    while matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        if matcher._weights is None:
+            matcher._read_weights()
+        start = matcher._i
+        ids.extend(offset + i for i in matcher._ids[start:]) if offset else ids.extend(
+            matcher._ids[start:]
+        )
+        weights.extend(matcher._weights[start:])
+        matcher._next_block()
+
+
+def _bm25_scores(searcher: Any, docnums: list[int], postings: list[_TermPostings]) -> list[float]:
+    """What Whoosh's BM25F (with Lucene's idf) gives each document for an OR
+    of the terms: the sum of each term's boost times its BM25."""
+    weighting = searcher.weighting
+    b, k1 = getattr(weighting, "B", 0.75), getattr(weighting, "K1", 1.2)
+    scores = [0.0] * len(docnums)
+    for term in postings:
+        if not term.ids:
+            continue
+        idf = lucene_idf(searcher, term.fieldname, term.text)
+        average = searcher.avg_field_length(term.fieldname) or 1
+        for n, docnum in enumerate(docnums):
+            j = bisect_left(term.ids, docnum)
+            if j < len(term.ids) and term.ids[j] == docnum:
+                tf = term.weights[j]
+                length = searcher.doc_field_length(docnum, term.fieldname, 1)
+                norm = tf + k1 * ((1 - b) + b * length / average)
+                scores[n] += term.boost * idf * tf * (k1 + 1) / norm
+    return scores
+
+
+class DocList(wq.Query):
+    """Documents given by number, with the score of each (scored elsewhere)."""
+
+    def __init__(self, docnums: Sequence[int], scores: Sequence[float]) -> None:
+        order = sorted(range(len(docnums)), key=docnums.__getitem__)
+        self.docnums = [docnums[i] for i in order]
+        self.scores = [scores[i] for i in order]
+        self.boost = 1.0
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DocList) and (self.docnums, self.scores) == (
+            other.docnums,
+            other.scores,
+        )
+
+    def __hash__(self) -> int:
+        return hash(tuple(self.docnums))
+
+    def __repr__(self) -> str:
+        return f"DocList({len(self.docnums)} documents)"
+
+    def estimate_size(self, ixreader: Any) -> int:
+        return len(self.docnums)
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        parent = searcher.get_parent()
+        offset = 0
+        if parent is not searcher and parent.subsearchers:
+            offset = next(o for s, o in parent.subsearchers if s is searcher)
+        end = offset + searcher.reader().doc_count_all()
+        start, stop = bisect_left(self.docnums, offset), bisect_left(self.docnums, end)
+        local = [d - offset for d in self.docnums[start:stop]]
+        return _SortedIdsMatcher(local, weights=self.scores[start:stop], scorer=_Weights())
+
+
+class _Weights:
+    """A 'scorer' whose score is the weight a ListMatcher holds."""
+
+    def supports_block_quality(self) -> bool:
+        return False
+
+    def score(self, matcher: Any) -> float:
+        return float(matcher.weight())
+
+
+def _boosted_postings(term: _TermPostings, factor: float) -> _TermPostings:
+    if factor == 1:
+        return term
+    return _TermPostings(term.fieldname, term.text, term.boost * factor, term.ids, term.weights)
+
+
+def _boosted(q: Any, factor: float) -> Any:
+    """``q`` with the boost of each of its terms multiplied by ``factor``."""
+    if isinstance(q, wq.Or | wq.And):
+        return q.__class__([_boosted(child, factor) for child in q.subqueries])
+    boosted = copy.copy(q)
+    boosted.boost = q.boost * factor
+    return boosted
 
 
 def _and(parts: list[Any]) -> Any:
