@@ -813,6 +813,13 @@ def relaxed_search(
         for hit in hits:
             hit.matched = len(shown)
         return Outcome(total, hits, counts, shown)
+    # A phrase that no clipping contains is dropped like a word found nowhere:
+    # a pasted question with quotes must not come back empty.
+    missing = [
+        p for p in others if _phrase_text(p) and next(searcher.docs_for_query(p), None) is None
+    ]
+    others = [p for p in others if p not in missing]
+    lost = [_phrase_text(p) or "" for p in missing]
     strict = _and([*others, *(w.query for w in content)])
     # Two or three remembered words found together are the answer; a longer
     # question is relaxed whenever strict finds only a few.
@@ -823,7 +830,7 @@ def relaxed_search(
         total, hits, counts = run(strict)
         for hit in hits:
             hit.matched = len(content)
-        return Outcome(total, hits, counts, names)
+        return Outcome(total, hits, counts, names, list(lost), relaxed=bool(lost))
 
     if match == "auto" and short:
         outcome = strict_outcome()
@@ -834,7 +841,7 @@ def relaxed_search(
         word.documents = _word_documents(reader, word.query)
     ordered = sorted(content, key=lambda w: (w.documents, w.text))
     found = [w for w in ordered if w.documents]
-    dropped = [w.text for w in ordered if not w.documents]
+    dropped = lost + [w.text for w in ordered if not w.documents]
     if not found:
         return strict_outcome()
     # How many clippings the rarest k words find together, for each k: their
@@ -1065,6 +1072,14 @@ def _boosted(q: Any, factor: float) -> Any:
     boosted = copy.copy(q)
     boosted.boost = q.boost * factor
     return boosted
+
+
+def _phrase_text(q: Any) -> str | None:
+    """``"a b"`` if ``q`` is one phrase (in one or several fields), else ``None``."""
+    phrases = q.subqueries if isinstance(q, wq.Or) else [q]
+    if not phrases or not all(isinstance(p, wq.Phrase) for p in phrases):
+        return None
+    return '"' + " ".join(str(w) for w in phrases[0].words) + '"'
 
 
 def _and(parts: list[Any]) -> Any:

@@ -209,3 +209,13 @@ def test_web_page_shows_relaxing(client) -> None:
     strict = _page(client, "/?q=zzzqx+report+cocoa+brazil+harvest&match=all")
     assert "matched 4 of 5 words" not in strict and 'class="relaxed"' not in strict
     assert '<option value="all" selected>' in strict
+
+
+def test_a_phrase_found_nowhere_is_dropped_like_a_word(
+    archive: Archive, ids: dict[str, str]
+) -> None:
+    result = archive.search('"cocoa banana" cocoa harvest brazil farmers')
+    assert result.relaxed
+    assert result.dropped[0] == '"cocoa banana"'
+    assert _keys(result, ids)[0] == "full"
+    assert archive.search('"cocoa banana" cocoa harvest', match="all").total == 0
