@@ -593,7 +593,9 @@ def _register_pages(app: Flask) -> None:
                 filters = _filters(watch.filters)
                 filters.added_after = watch.since
                 try:
-                    new: int | None = archive.search(watch.query, filters, limit=1).total
+                    new: int | None = archive.search(
+                        watch.query, filters, limit=1, match="all"
+                    ).total
                 except ClipperError:
                     new = None  # `Run` reports what is wrong with it
                 search_args = {"q": watch.query, **watch.filters}
