@@ -244,3 +244,11 @@ def tag_analyzer() -> Composable:
 def analyze(analyzer: Any, text: str, mode: str = "index") -> list[str]:
     """The token texts an analyzer makes of ``text`` (for tests and debugging)."""
     return [t.text for t in analyzer(text, mode=mode)]
+
+
+_ALL_STOPWORDS = frozenset().union(*(_folded_stopwords(lang) for lang in STEMMED_LANGUAGES))
+
+
+def is_stopword(folded: str) -> bool:
+    """Whether a folded word is a French or English stop word (le, des, the, of…)."""
+    return folded in _ALL_STOPWORDS

@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from clipper.check import CheckReport
     from clipper.fingerprint import NearDuplicateFinder, Signature
     from clipper.indexing import IndexLookup, IndexWriter
-    from clipper.searching import Filters, Timeline
+    from clipper.searching import Filters, MatchMode, Timeline
     from clipper.watches import Watch
 
 # A JSON Lines file larger than this is prepared in worker processes.
@@ -148,6 +148,7 @@ class Hit:
     score: float
     snippet: Snippet
     copies: list[Clipping] = field(default_factory=list)  # with --collapse
+    matched: int | None = None  # how many of the query's words it matched
 
     def to_dict(self) -> dict[str, Any]:
         c = self.clipping
@@ -166,6 +167,7 @@ class Hit:
             "snippet": self.snippet.text,
             "highlights": [list(h) for h in self.snippet.highlights],
             "copies": [copy_summary(c) for c in self.copies],
+            "matched": self.matched,
         }
 
 
@@ -187,6 +189,10 @@ class SearchResult:
     offset: int = 0
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     suggestion: str | None = None
+    match: str = "auto"
+    words: int = 0  # words of the query that count (stop words aside)
+    relaxed: bool = False  # not every word was required
+    dropped: list[str] = field(default_factory=list)  # words no longer required
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -195,6 +201,10 @@ class SearchResult:
             "offset": self.offset,
             "hits": [h.to_dict() for h in self.hits],
             "suggestion": self.suggestion,
+            "match": self.match,
+            "words": self.words,
+            "relaxed": self.relaxed,
+            "dropped": self.dropped,
         }
         if self.facets:
             data["facets"] = {
@@ -256,7 +266,9 @@ class Archive:
         if self._searcher is None or not self._searcher.up_to_date():
             if self._searcher is not None:
                 self._searcher.close()
-            self._searcher = ix.searcher()
+            from clipper.searching import open_searcher
+
+            self._searcher = open_searcher(ix)
         yield self._searcher
 
     # -- adding --------------------------------------------------------
@@ -472,6 +484,7 @@ class Archive:
         facets: Iterable[str] = (),
         progress: Callable[[int], None] | None = None,
         budget: float | None = None,
+        match: MatchMode = "auto",
     ) -> SearchResult:
         """Search the archive; an empty ``query`` lists everything matching the filters.
 
@@ -482,9 +495,13 @@ class Archive:
         lang, agency, tag or year. When little is found, ``suggestion``
         proposes a corrected query. ``budget``: seconds the search may take,
         else :class:`~clipper.errors.SearchTimeoutError`.
-        """
-        from whoosh import query as wq
 
+        ``match``: ``auto`` requires every word, and relaxes when that finds
+        too little (words found nowhere dropped first, then the most frequent;
+        stop words optional); ``all`` requires every word as typed; ``any``
+        takes any word. Each hit's ``matched`` and the result's ``words``,
+        ``dropped`` and ``relaxed`` say how the query matched.
+        """
         from clipper.searching import (
             SUGGEST_BELOW,
             Deadline,
@@ -494,33 +511,36 @@ class Archive:
             highlight_spans,
             make_parser,
             matched_terms,
-            parse_query,
-            run_search,
+            relaxed_search,
             suggest_query,
+            user_query,
         )
 
         if limit < 0 or offset < 0:
             raise ClipperError("limit and offset must not be negative")
         deadline = Deadline(budget) if budget is not None else None
         ix = self._open_index(progress)
-        q = parse_query(make_parser(ix.schema), query) if query.strip() else wq.Every()
+        q = user_query(make_parser(ix.schema), query)
         fq = filter_query(ix.schema, filters or Filters())
         with self._searching(ix) as searcher:
             q = bound_query(q, searcher.reader(), deadline)
-            total, raw_hits, facet_counts = run_search(
+            outcome = relaxed_search(
                 searcher,
                 q,
                 fq,
                 limit,
                 offset,
+                match=match if query.strip() else "all",
                 sort=sort if query.strip() else "-date",
                 collapse=collapse,
                 facets=list(facets),
                 deadline=deadline,
             )
+            total, raw_hits, facet_counts = outcome.total, outcome.hits, outcome.facets
             terms = matched_terms(q, searcher.reader()) if query.strip() else {}
             suggestion = None
-            if query.strip() and total < SUGGEST_BELOW:
+            # A relaxed query that found something needs no correction.
+            if query.strip() and total < SUGGEST_BELOW and not (outcome.relaxed and total):
                 suggestion = suggest_query(searcher, query, self._text_of)
         hits = []
         for raw_hit in raw_hits:
@@ -530,8 +550,21 @@ class Archive:
                 continue  # indexed but gone from the corpus: `clipper reindex` repairs
             spans = highlight_spans(clipping.text, clipping.lang, terms) if terms else []
             copies = [c for c in map(self._read_or_none, raw_hit.copies) if c is not None]
-            hits.append(Hit(clipping, raw_hit.score, make_snippet(clipping.text, spans), copies))
-        return SearchResult(query, total, hits, offset, facet_counts, suggestion)
+            snippet = make_snippet(clipping.text, spans)
+            hits.append(Hit(clipping, raw_hit.score, snippet, copies, raw_hit.matched))
+        words = len(outcome.words) if query.strip() else 0
+        return SearchResult(
+            query,
+            total,
+            hits,
+            offset,
+            facet_counts,
+            suggestion,
+            match=match,
+            words=words,
+            relaxed=outcome.relaxed,
+            dropped=outcome.dropped,
+        )
 
     def _text_of(self, clipping_id: str) -> str:
         clipping = self._read_or_none(clipping_id)
@@ -553,12 +586,10 @@ class Archive:
         return sorted(others, key=lambda c: c.added)
 
     def _query_and_filter(self, query: str, filters: Filters | None) -> tuple[Any, Any, Any]:
-        from whoosh import query as wq
-
-        from clipper.searching import Filters, filter_query, make_parser, parse_query
+        from clipper.searching import Filters, filter_query, make_parser, user_query
 
         ix = self._open_index()
-        q = parse_query(make_parser(ix.schema), query) if query.strip() else wq.Every()
+        q = user_query(make_parser(ix.schema), query)
         return ix, q, filter_query(ix.schema, filters or Filters())
 
     def timeline(
@@ -659,7 +690,8 @@ class Archive:
             for watch in chosen:
                 filters = _filters_from(watch.filters)
                 filters.added_after = watch.since
-                result = self.search(watch.query, filters, limit=1000, sort="-date")
+                # Saved searches stay strict: a standing query must not widen.
+                result = self.search(watch.query, filters, limit=1000, sort="-date", match="all")
                 results.append((watch, result))
                 watch.last_run = started
             watches.save(self.corpus, saved)
@@ -672,16 +704,13 @@ class Archive:
         saved = watches.load(self.corpus)
         if not saved or not clipping_ids:
             return {}
-        from whoosh import query as wq
-
-        from clipper.searching import bound_query
+        from clipper.searching import bound_query, only_ids
 
         matches: dict[str, list[str]] = {}
         wanted = set(clipping_ids)
         for watch in saved:
             ix, q, fq = self._query_and_filter(watch.query, _filters_from(watch.filters))
-            only_new = wq.Or([wq.Term("id", i) for i in wanted])
-            fq = wq.And([fq, only_new]) if fq is not None else only_new
+            fq = only_ids(fq, wanted)
             with self._searching(ix) as searcher:
                 q = bound_query(q, searcher.reader())
                 found = [hit["id"] for hit in searcher.search(q, filter=fq, limit=None)]

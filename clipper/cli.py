@@ -22,7 +22,7 @@ from clipper.errors import EXIT_FAILURE, ClipperError
 if TYPE_CHECKING:
     from clipper.archive import Archive, SearchResult
     from clipper.ingest import Metadata
-    from clipper.searching import Filters
+    from clipper.searching import Filters, MatchMode
 
 QUERY_GUIDE = "Query guide: docs/query.md in the clipper repository."
 # Kept here, not imported from clipper.export: --help must not load the core.
@@ -524,6 +524,14 @@ def import_(
 )
 @click.option("--timeline", is_flag=True, help="Chart the number of matches per period.")
 @click.option(
+    "--match",
+    type=click.Choice(["auto", "all", "any"]),
+    default="auto",
+    show_default=True,
+    help="auto: every word, relaxed when that finds too few; all: every word, strictly; "
+    "any: any word. Most words matched rank first.",
+)
+@click.option(
     "--by",
     type=click.Choice(["day", "week", "month", "year"]),
     help="Period of the timeline (default: chosen from the span).",
@@ -540,13 +548,15 @@ def search(
     facets: tuple[str, ...],
     collapse: bool,
     timeline: bool,
+    match: MatchMode,
     by: str | None,
     fmt: str,
 ) -> None:
     """Search the archive.
 
     \b
-    Words are ANDed: modèles Phi
+    Words are ANDed: modèles Phi; a question finding too few is relaxed
+    (words found nowhere, then the most common, stop being required)
     OR, NOT, "exact phrases", wild*, fuzzy~, (groups)
     Fields: title: source: author: agency: lang: tag: id: url:
     Dates: date:2024  date:2024-03  date:[2024-01 TO 2024-06]  date:>2024-06  date:7d
@@ -585,6 +595,7 @@ def search(
         collapse=collapse,
         facets=facets,
         progress=progress,
+        match=match,
     )
     if result.total == 0:
         message = f"No clipping matches {query!r}."

@@ -72,6 +72,8 @@ def hits_as_text(result: SearchResult, *, show_snippets: bool = True) -> str:
         details = [
             one_line(x) for x in (c.source, c.date or (c.added[:10] + " (added)"), c.lang) if x
         ]
+        if hit.matched is not None and hit.matched < result.words:
+            details.append(f"matched {hit.matched} of {result.words} words")
         lines.append("    " + " · ".join(details + [click.style(c.short_id, fg="yellow")]))
         if show_snippets and hit.snippet.text:
             marked = hit.snippet.marked("\x00", "\x01")
@@ -96,6 +98,11 @@ def hits_as_text(result: SearchResult, *, show_snippets: bool = True) -> str:
         lines.append(f"{result.total} {_plural(result.total, 'clipping')}, showing {first}–{last}")
     else:
         lines.append(f"{result.total} {_plural(result.total, 'clipping')}, none on this page")
+    if result.relaxed:
+        note = "Relaxed: not every word is found together; most words matched first"
+        if result.dropped:
+            note += f"; not required: {', '.join(result.dropped)}"
+        lines.append(note + ".")
     return "\n".join(lines)
 
 

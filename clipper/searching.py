@@ -16,14 +16,15 @@ import time
 from array import array
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from heapq import heappush, heapreplace
 from itertools import islice
-from typing import Any, ClassVar
+from math import log
+from typing import Any, ClassVar, Literal
 
-from whoosh import collectors, sorting
+from whoosh import collectors, scoring, sorting
 from whoosh import query as wq
 from whoosh.matching import ListMatcher, ReadTooFar
 from whoosh.qparser import (
@@ -39,7 +40,7 @@ from whoosh.qparser.plugins import PhrasePlugin, SingleQuotePlugin, WildcardPlug
 from whoosh.reading import TermNotFound
 from whoosh.support.levenshtein import distance as levenshtein_distance
 
-from clipper.analysis import STEMMED_LANGUAGES, stem_word, word_forms
+from clipper.analysis import STEMMED_LANGUAGES, is_stopword, stem_word, word_forms
 from clipper.dates import parse_range
 from clipper.errors import QuerySyntaxError, SearchTimeoutError
 from clipper.fields import (
@@ -178,9 +179,13 @@ def make_parser(schema: Any) -> QueryParser:
 def parse_query(parser: QueryParser, text: str) -> Any:
     """Parse a user query; raise :class:`QuerySyntaxError` with a one-line reason."""
     if len(text) > MAX_QUERY_CHARS:
-        raise QuerySyntaxError(
-            f"query too long ({len(text)} characters, at most {MAX_QUERY_CHARS})"
-        )
+        # A pasted question is searched on its first words, up to the cap.
+        cut = text[: MAX_QUERY_CHARS + 1].rsplit(None, 1)[0] if " " in text else ""
+        if not cut.strip() or len(cut) > MAX_QUERY_CHARS:
+            raise QuerySyntaxError(
+                f"query too long ({len(text)} characters, at most {MAX_QUERY_CHARS})"
+            )
+        text = cut
     if not text.strip():
         raise QuerySyntaxError("empty query", hint="give words to search for")
     unquoted = _QUOTED.sub(" ", text)
@@ -191,11 +196,15 @@ def parse_query(parser: QueryParser, text: str) -> Any:
             hint=f"put at least {MIN_WILDCARD_PREFIX} letters before *, as in mo*",
         )
     for match in _FIELD_PREFIX.finditer(unquoted):
-        if match[1] not in QUERYABLE_FIELDS:
-            raise QuerySyntaxError(
-                f"unknown field {match[1]!r} in query",
-                hint=f"fields: {', '.join(QUERYABLE_FIELDS)}",
-            )
+        if match[1] in QUERYABLE_FIELDS:
+            continue
+        if _SENTENCE_COLON.match(unquoted, match.end()):
+            continue  # "nutrition: what…" in a typed sentence: a word, not a field
+        raise QuerySyntaxError(
+            f"unknown field {match[1]!r} in query",
+            hint=f"fields: {', '.join(QUERYABLE_FIELDS)}",
+        )
+    text = _unknown_field_colons(text)
     try:
         parsed = parser.parse(text)
     except QueryParserError as exc:
@@ -214,6 +223,33 @@ def parse_query(parser: QueryParser, text: str) -> Any:
             f"query {text!r} has nothing to search for", hint="stop words alone match nothing"
         )
     return parsed
+
+
+def user_query(parser: QueryParser, text: str) -> Any:
+    """The parsed query; every clipping for an empty one."""
+    return parse_query(parser, text) if text.strip() else wq.Every()
+
+
+def only_ids(filter_q: Any | None, ids: Iterable[str]) -> Any:
+    """``filter_q`` narrowed to the clippings of ``ids``."""
+    only = wq.Or([wq.Term("id", i) for i in ids])
+    return wq.And([filter_q, only]) if filter_q is not None else only
+
+
+# A colon followed by a space or the end: punctuation of a sentence.
+_SENTENCE_COLON = re.compile(r"\s|$")
+
+
+def _unknown_field_colons(text: str) -> str:
+    """``text`` with the colon after an unknown word followed by a space removed."""
+
+    def fix(match: re.Match[str]) -> str:
+        if match[1] in QUERYABLE_FIELDS or not _SENTENCE_COLON.match(text, match.end()):
+            return match[0]
+        return match[1] + " "
+
+    parts = re.split(r'("[^"]*"?)', text)
+    return "".join(p if p.startswith('"') else _FIELD_PREFIX.sub(fix, p) for p in parts)
 
 
 def _raise_errors(q: Any) -> None:
@@ -295,7 +331,10 @@ def bound_query(q: Any, reader: Any, deadline: Deadline | None = None) -> Any:
             return AnyOf(node.fieldname, words, boost=node.boost, documents=documents)
         if isinstance(node, wq.Term):
             clauses += 1
-            plain.append((node.fieldname, node.text))
+            # Stop words are optional (relaxed matching drops them), so they
+            # cost nothing to a question that contains a few.
+            if not is_stopword(str(node.text)):
+                plain.append((node.fieldname, node.text))
             return node
         if isinstance(node, wq.Phrase):
             clauses += 1
@@ -406,10 +445,10 @@ class AnyOf(wq.Query):
         return f"{self.fieldname}:({' OR '.join(self.words)})"
 
     def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, AnyOf)
-            and (self.fieldname, self.words, self.boost)
-            == (other.fieldname, other.words, other.boost)
+        return isinstance(other, AnyOf) and (self.fieldname, self.words, self.boost) == (
+            other.fieldname,
+            other.words,
+            other.boost,
         )
 
     def __hash__(self) -> int:
@@ -527,6 +566,7 @@ def filter_query(schema: Any, filters: Filters) -> Any | None:
 class RawHit:
     id: str
     score: float
+    matched: int | None = None  # words of the query matched (relaxed matching)
     copies: list[str] = field(default_factory=list)  # near-duplicates met among the results
 
 
@@ -541,6 +581,8 @@ def run_search(
     collapse: bool = False,
     facets: Sequence[str] = (),
     deadline: Deadline | None = None,
+    rank: Callable[[int, float], float] | None = None,
+    words_of: Callable[[int], int] | None = None,
 ) -> tuple[int, list[RawHit], dict[str, list[tuple[str, int]]]]:
     """Total matches, the hits of one page, and facet counts over every match.
 
@@ -550,12 +592,18 @@ def run_search(
     near-duplicate group counts once, represented by its best-ranked member,
     and the total counts groups. Facets are counted in the same pass over the
     matches. Past ``deadline``, :class:`SearchTimeoutError` is raised.
+    ``rank``: the ordering key of a document and its score (relaxed
+    queries); ``words_of``: how many query words a document matched.
     """
     if sort not in SORTS:
         raise QuerySyntaxError(f"unknown sort {sort!r}", hint=f"use one of {', '.join(SORTS)}")
     wanted = None if collapse else offset + limit
     ranking = _PageCollector(
-        wanted, scored=sort == "relevance", oldest_first=sort == "date", deadline=deadline
+        wanted,
+        scored=sort == "relevance",
+        oldest_first=sort == "date",
+        deadline=deadline,
+        rank=rank if sort == "relevance" else None,
     )
     collector: Any = ranking
     groupedby = _groupedby(facets)
@@ -569,7 +617,11 @@ def run_search(
     counts = _facet_counts(searcher, results, facets) if facets else {}
     if not collapse:
         page = ranking.ranked[offset : offset + limit]
-        return total, [RawHit(ranking.stored(d)["id"], score) for d, score in page], counts
+        hits = [
+            RawHit(ranking.stored(d)["id"], score, words_of(d) if words_of else None)
+            for d, score in page
+        ]
+        return total, hits, counts
     groups: dict[str, RawHit] = {}
     for docnum, score in ranking.ranked:
         stored = ranking.stored(docnum)
@@ -577,7 +629,7 @@ def run_search(
         if key in groups:
             groups[key].copies.append(clipping_id)
         else:
-            groups[key] = RawHit(clipping_id, score)
+            groups[key] = RawHit(clipping_id, score, words_of(docnum) if words_of else None)
     ordered = list(groups.values())
     return len(ordered), ordered[offset : offset + limit], counts
 
@@ -595,6 +647,459 @@ def count_matches(searcher: Any, q: Any, filter_q: Any | None) -> int:
         collector = collectors.FilterCollector(collector, filter_q)
     searcher.search_with_collector(q, collector)
     return counter.total
+
+
+# -- relaxed matching ---------------------------------------------------------
+
+MatchMode = Literal["all", "auto", "any"]
+MATCH_MODES: tuple[MatchMode, ...] = ("all", "auto", "any")
+# Strict (every word) is kept when it finds at least this many clippings; fewer
+# and the query is relaxed. docs/relevance.md has the measurements.
+RELAX_BELOW = 100
+# Queries of at most this many words (stop words aside) are relaxed only when
+# every word together finds nothing.
+SHORT_QUERY_WORDS = 3
+# Words of a long question considered when relaxing: the rarest ones.
+MAX_RELAX_WORDS = 48
+# Share of the clippings above which a word is too common to count when
+# relaxing (the stop words of a collection that no list has), if it is in at
+# least COMMON_MIN_DOCUMENTS: the rule saves reading long postings, and a
+# small archive's shares say little.
+COMMON_SHARE = 0.25
+COMMON_MIN_DOCUMENTS = 1000
+# Above any BM25 sum: a relaxed rank is coverage step * _STEP + score.
+_STEP = 1e6
+# Documents are ranked by the share of the query's weight (idf) they matched,
+# in this many steps, then by score: more words first, yet a document missing
+# only a near-useless word is not pushed below every complete one.
+COVERAGE_STEPS = 4
+
+
+class LuceneBM25F(scoring.BM25F):
+    """BM25F with Lucene's idf, ln(1 + (N - n + 0.5) / (n + 0.5)).
+
+    Whoosh's idf (log(N/(n+1)) + 1) leaves a word found in every clipping a
+    sixth of a rare word's weight; Lucene's gives it almost none.
+    """
+
+    def idf(self, searcher: Any, fieldname: str, text: Any) -> float:
+        return lucene_idf(searcher.get_parent(), fieldname, text)
+
+
+def lucene_idf(searcher: Any, fieldname: str, text: Any) -> float:
+    n = searcher.doc_frequency(fieldname, text)
+    total = searcher.doc_count_all()
+    return log(1 + (total - n + 0.5) / (n + 0.5))
+
+
+def open_searcher(ix: Any) -> Any:
+    """A searcher scoring with :class:`LuceneBM25F`."""
+    return ix.searcher(weighting=LuceneBM25F())
+
+
+@dataclass
+class QueryWord:
+    """One free word of a query's top-level AND: what relaxing may drop."""
+
+    text: str  # as the exact fields index it (folded)
+    query: Any
+    documents: int = 0  # in the field where it is most frequent
+    repeats: int = 1  # times the query has it
+
+
+@dataclass
+class Outcome:
+    """What a search found and how it matched."""
+
+    total: int
+    hits: list[RawHit]
+    facets: dict[str, list[tuple[str, int]]]
+    words: list[str] = field(default_factory=list)  # the query's words that count
+    dropped: list[str] = field(default_factory=list)  # words no longer required
+    relaxed: bool = False
+
+
+def split_words(q: Any) -> tuple[list[QueryWord], list[Any]]:
+    """The free words of the query's top-level AND, and its other parts.
+
+    A free word is what ``_FieldExpansionPlugin`` made of one unfielded word:
+    an OR of terms over the text fields with one exact ``body`` term.
+    Phrases, fields, NOT, explicit OR groups and wildcards are the other parts:
+    relaxing never drops them.
+    """
+    parts = list(q.subqueries) if isinstance(q, wq.And) else [q]
+    words: list[QueryWord] = []
+    others: list[Any] = []
+    for part in parts:
+        text = _free_word(part)
+        if text is None:
+            others.append(part)
+        elif all(w.text != text for w in words):
+            words.append(QueryWord(text, part))
+        else:  # a word a question repeats matters more to it, as in BM25's query tf
+            word = next(w for w in words if w.text == text)
+            word.repeats += 1
+    return words, others
+
+
+def _free_word(part: Any) -> str | None:
+    """The word a part stands for if it is one unfielded word (or compound:
+    ``zero-one`` is an AND of its parts in each field), else ``None``."""
+    alternatives = part.subqueries if isinstance(part, wq.Or) else [part]
+    exact: set[tuple[str, ...]] = set()
+    has_body = False
+    for alternative in alternatives:
+        terms = alternative.subqueries if isinstance(alternative, wq.And) else [alternative]
+        if not terms or not all(isinstance(t, wq.Term) for t in terms):
+            return None
+        fields = {t.fieldname for t in terms}
+        if len(fields) != 1 or not fields <= TEXT_FIELDS.keys():
+            return None
+        if fields <= set(_EXACT_FIELDS):
+            exact.add(tuple(str(t.text) for t in terms))
+        has_body = has_body or fields == {"body"}
+    if len(exact) != 1 or not has_body:
+        return None  # an explicit OR, or a field named by the user
+    return " ".join(exact.pop())
+
+
+def relaxed_search(
+    searcher: Any,
+    q: Any,
+    filter_q: Any | None,
+    limit: int,
+    offset: int,
+    *,
+    match: MatchMode = "auto",
+    sort: str = "relevance",
+    collapse: bool = False,
+    facets: Sequence[str] = (),
+    deadline: Deadline | None = None,
+) -> Outcome:
+    """:func:`run_search` with relaxed matching (``q`` already bounded).
+
+    ``all``: every word required, as typed. ``auto``: stop words are optional
+    unless the query is only stop words; every other word is required if that
+    finds :data:`RELAX_BELOW` clippings, else words are dropped, first those
+    found nowhere, then the most frequent, one at a time, until enough are
+    found; if none is enough, any word matches. ``any``: any word matches
+    from the start. Documents matching a larger share of the query's weight
+    rank first (:data:`COVERAGE_STEPS`), then by score.
+    """
+    if match not in MATCH_MODES:
+        raise QuerySyntaxError(f"unknown match mode {match!r}", hint="use all, auto or any")
+
+    def run(
+        query: Any,
+        rank: Callable[[int, float], float] | None = None,
+        words_of: Callable[[int], int] | None = None,
+    ) -> Any:
+        return run_search(
+            searcher,
+            query,
+            filter_q,
+            limit,
+            offset,
+            sort=sort,
+            collapse=collapse,
+            facets=facets,
+            deadline=deadline,
+            rank=rank,
+            words_of=words_of,
+        )
+
+    words, others = split_words(q)
+    content = [w for w in words if not is_stopword(w.text)]
+    names = [w.text for w in content]
+    if match == "all" or not content or (len(content) == 1 and not others):
+        # Strict as typed; a query of stop words alone requires them all.
+        strict = q if match == "all" or not content else _and([*others, content[0].query])
+        total, hits, counts = run(strict)
+        shown = [w.text for w in (content or words)] if match != "all" else [w.text for w in words]
+        for hit in hits:
+            hit.matched = len(shown)
+        return Outcome(total, hits, counts, shown)
+    # A phrase that no clipping contains is dropped like a word found nowhere:
+    # a pasted question with quotes must not come back empty.
+    missing = [
+        p for p in others if _phrase_text(p) and next(searcher.docs_for_query(p), None) is None
+    ]
+    others = [p for p in others if p not in missing]
+    lost = [_phrase_text(p) or "" for p in missing]
+    strict = _and([*others, *(w.query for w in content)])
+    # Two or three remembered words found together are the answer; a longer
+    # question is relaxed whenever strict finds only a few.
+    short = len(content) <= SHORT_QUERY_WORDS
+    enough = 1 if short else RELAX_BELOW
+
+    def strict_outcome() -> Outcome:
+        total, hits, counts = run(strict)
+        for hit in hits:
+            hit.matched = len(content)
+        return Outcome(total, hits, counts, names, list(lost), relaxed=bool(lost))
+
+    if match == "auto" and short:
+        outcome = strict_outcome()
+        if outcome.total >= enough:
+            return outcome
+    reader = searcher.reader()
+    for word in content:
+        word.documents = _word_documents(reader, word.query)
+    ordered = sorted(content, key=lambda w: (w.documents, w.text))
+    found = [w for w in ordered if w.documents]
+    dropped = lost + [w.text for w in ordered if not w.documents]
+    if not found:
+        return strict_outcome()
+    # How many clippings the rarest k words find together, for each k: their
+    # documents intersected rarest first, stopping as soon as too few are left
+    # (the most common words' postings are never read then).
+    sizes: list[int] = []
+    documents: dict[str, tuple[set[int], list[_TermPostings]]] = {}
+
+    def docs_of(word: QueryWord) -> set[int]:
+        if word.text not in documents:
+            documents[word.text] = _word_docs(searcher, word.query)
+        return documents[word.text][0]
+
+    if match == "auto":
+        constraints = [*others, *([filter_q] if filter_q is not None else [])]
+        kept: set[int] | None = (
+            set(searcher.docs_for_query(_and(constraints))) if constraints else None
+        )
+        for word in found:
+            if deadline is not None:
+                deadline.check()
+            docs = docs_of(word)
+            kept = docs if kept is None else kept & docs
+            if len(kept) < enough:
+                break
+            sizes.append(len(kept))
+        if not dropped and len(sizes) == len(found) and not short:
+            return strict_outcome()  # every word together finds enough
+    # Past the cap, and words in more than COMMON_SHARE of the clippings
+    # (almost no weight with Lucene's idf, and the longest postings to read),
+    # are dropped: the rarest words are kept.
+    common = max(COMMON_SHARE * searcher.doc_count_all(), COMMON_MIN_DOCUMENTS)
+    kept_words = [w for w in found[:MAX_RELAX_WORDS] if w.documents <= common] or found[:1]
+    dropped += [w.text for w in found if w not in kept_words]
+    sizes = sizes[: len(kept_words)]
+    found = kept_words
+    # Required: the rarest words that still find enough together; the most
+    # common are dropped first.
+    required = min(len(sizes), len(found))
+    count = searcher.doc_count_all()
+    weights = [log(1 + (count - w.documents + 0.5) / (w.documents + 0.5)) for w in found]
+    total_weight = sum(weights)
+    sets = [docs_of(w) for w in found]
+
+    def words_of(docnum: int) -> int:
+        return sum(docnum in docs for docs in sets)
+
+    def rank(docnum: int, score: float) -> float:
+        share = sum(wt for wt, docs in zip(weights, sets, strict=True) if docnum in docs)
+        return int(share / total_weight * COVERAGE_STEPS + 1e-9) * _STEP + score
+
+    queries = [_boosted(w.query, w.repeats) if w.repeats > 1 else w.query for w in found]
+    if required:
+        must = _and([*others, *queries[:required]])
+        relaxed_q = wq.AndMaybe(must, wq.Or(queries[required:])) if queries[required:] else must
+    else:
+        relaxed_q = _and([*others, wq.Or(queries)])
+    if sort == "relevance" and not collapse and not facets and not others:
+        # Only the clippings in the best coverage steps can reach the page:
+        # score those alone (BM25 over every posting of every word is what
+        # made an OR of a question slow) and count the rest from the sets.
+        domain = _domain(sets[:required]) if required else set().union(*sets)
+        if filter_q is not None:
+            domain &= set(searcher.docs_for_query(filter_q))
+        shares: dict[int, float] = dict.fromkeys(domain, 0.0)
+        for weight, docs in zip(weights, sets, strict=True):
+            for docnum in docs & domain if len(docs) > len(domain) else docs:
+                if docnum in shares:
+                    shares[docnum] += weight
+        steps: dict[int, list[int]] = defaultdict(list)
+        for docnum, share in shares.items():
+            steps[int(share / total_weight * COVERAGE_STEPS + 1e-9)].append(docnum)
+        candidates: list[int] = []
+        for step in sorted(steps, reverse=True):
+            if len(candidates) >= offset + limit:
+                break
+            candidates += steps[step]
+        postings = [
+            _boosted_postings(term, word.repeats)
+            for word in found
+            for term in documents[word.text][1]
+        ]
+        scores = _bm25_scores(searcher, candidates, postings)
+        _, hits, counts = run(DocList(candidates, scores), rank, words_of)
+        total = len(domain)
+    else:
+        total, hits, counts = run(relaxed_q, rank, words_of)
+    if required:
+        dropped += [w.text for w in found[required:]]
+    return Outcome(total, hits, counts, names, dropped, relaxed=True)
+
+
+def _domain(sets: list[set[int]]) -> set[int]:
+    smallest, *rest = sorted(sets, key=len)
+    return smallest.intersection(*rest)
+
+
+@dataclass
+class _TermPostings:
+    """One field's term of a free word: its documents and frequencies, in order."""
+
+    fieldname: str
+    text: str
+    boost: float
+    ids: list[int]
+    weights: list[float]
+
+
+def _word_docs(searcher: Any, q: Any) -> tuple[set[int], list[_TermPostings]]:
+    """The documents of a free word and the postings of its single terms, read
+    a block at a time (Whoosh's union matchers over the word's fields cost
+    far more per posting)."""
+    found: set[int] = set()
+    postings: list[_TermPostings] = []
+    for alternative in q.subqueries if isinstance(q, wq.Or) else [q]:
+        terms = alternative.subqueries if isinstance(alternative, wq.And) else [alternative]
+        sets = []
+        for term in terms:
+            ids: list[int] = []
+            weights: list[float] = []
+            for reader, offset in searcher.reader().leaf_readers():
+                if (term.fieldname, term.text) in reader:
+                    _read_postings(reader.postings(term.fieldname, term.text), offset, ids, weights)
+            sets.append(set(ids))
+            if len(terms) == 1:
+                postings.append(_TermPostings(term.fieldname, term.text, term.boost, ids, weights))
+        found |= _domain(sets)
+    return found, postings
+
+
+def _read_postings(matcher: Any, offset: int, ids: list[int], weights: list[float]) -> None:
+    """Append a posting list's document numbers (plus ``offset``) and weights."""
+    if not hasattr(matcher, "_read_ids") or not hasattr(matcher, "_read_weights"):
+        while matcher.is_active():  # another codec: one posting at a time
+            ids.append(offset + matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+        return
+    while matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        if matcher._weights is None:
+            matcher._read_weights()
+        start = matcher._i
+        ids.extend(offset + i for i in matcher._ids[start:]) if offset else ids.extend(
+            matcher._ids[start:]
+        )
+        weights.extend(matcher._weights[start:])
+        matcher._next_block()
+
+
+def _bm25_scores(searcher: Any, docnums: list[int], postings: list[_TermPostings]) -> list[float]:
+    """What Whoosh's BM25F (with Lucene's idf) gives each document for an OR
+    of the terms: the sum of each term's boost times its BM25."""
+    weighting = searcher.weighting
+    b, k1 = getattr(weighting, "B", 0.75), getattr(weighting, "K1", 1.2)
+    scores = [0.0] * len(docnums)
+    for term in postings:
+        if not term.ids:
+            continue
+        idf = lucene_idf(searcher, term.fieldname, term.text)
+        average = searcher.avg_field_length(term.fieldname) or 1
+        for n, docnum in enumerate(docnums):
+            j = bisect_left(term.ids, docnum)
+            if j < len(term.ids) and term.ids[j] == docnum:
+                tf = term.weights[j]
+                length = searcher.doc_field_length(docnum, term.fieldname, 1)
+                norm = tf + k1 * ((1 - b) + b * length / average)
+                scores[n] += term.boost * idf * tf * (k1 + 1) / norm
+    return scores
+
+
+class DocList(wq.Query):
+    """Documents given by number, with the score of each (scored elsewhere)."""
+
+    def __init__(self, docnums: Sequence[int], scores: Sequence[float]) -> None:
+        order = sorted(range(len(docnums)), key=docnums.__getitem__)
+        self.docnums = [docnums[i] for i in order]
+        self.scores = [scores[i] for i in order]
+        self.boost = 1.0
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DocList) and (self.docnums, self.scores) == (
+            other.docnums,
+            other.scores,
+        )
+
+    def __hash__(self) -> int:
+        return hash(tuple(self.docnums))
+
+    def __repr__(self) -> str:
+        return f"DocList({len(self.docnums)} documents)"
+
+    def estimate_size(self, ixreader: Any) -> int:
+        return len(self.docnums)
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        parent = searcher.get_parent()
+        offset = 0
+        if parent is not searcher and parent.subsearchers:
+            offset = next(o for s, o in parent.subsearchers if s is searcher)
+        end = offset + searcher.reader().doc_count_all()
+        start, stop = bisect_left(self.docnums, offset), bisect_left(self.docnums, end)
+        local = [d - offset for d in self.docnums[start:stop]]
+        return _SortedIdsMatcher(local, weights=self.scores[start:stop], scorer=_Weights())
+
+
+class _Weights:
+    """A 'scorer' whose score is the weight a ListMatcher holds."""
+
+    def supports_block_quality(self) -> bool:
+        return False
+
+    def score(self, matcher: Any) -> float:
+        return float(matcher.weight())
+
+
+def _boosted_postings(term: _TermPostings, factor: float) -> _TermPostings:
+    if factor == 1:
+        return term
+    return _TermPostings(term.fieldname, term.text, term.boost * factor, term.ids, term.weights)
+
+
+def _boosted(q: Any, factor: float) -> Any:
+    """``q`` with the boost of each of its terms multiplied by ``factor``."""
+    if isinstance(q, wq.Or | wq.And):
+        return q.__class__([_boosted(child, factor) for child in q.subqueries])
+    boosted = copy.copy(q)
+    boosted.boost = q.boost * factor
+    return boosted
+
+
+def _phrase_text(q: Any) -> str | None:
+    """``"a b"`` if ``q`` is one phrase (in one or several fields), else ``None``."""
+    phrases = q.subqueries if isinstance(q, wq.Or) else [q]
+    if not phrases or not all(isinstance(p, wq.Phrase) for p in phrases):
+        return None
+    return '"' + " ".join(str(w) for w in phrases[0].words) + '"'
+
+
+def _and(parts: list[Any]) -> Any:
+    return parts[0] if len(parts) == 1 else wq.And(parts)
+
+
+def _word_documents(reader: Any, q: Any) -> int:
+    """Clippings with a free word, in the field where it is most frequent (a
+    compound: its rarest part)."""
+    found = 0
+    for alternative in q.subqueries if isinstance(q, wq.Or) else [q]:
+        terms = alternative.subqueries if isinstance(alternative, wq.And) else [alternative]
+        found = max(found, min(_documents(reader, t.fieldname, t.text) for t in terms))
+    return found
 
 
 class _PageCollector(collectors.ScoredCollector):
@@ -615,10 +1120,13 @@ class _PageCollector(collectors.ScoredCollector):
         scored: bool,
         oldest_first: bool = False,
         deadline: Deadline | None = None,
+        rank: Callable[[int, float], float] | None = None,
     ) -> None:
         super().__init__()
         self.limit = limit
         self.scored = scored
+        # Relaxed queries order by rank(docnum, score): words matched, then score.
+        self.rank = rank
         self.date_sign = -1 if oldest_first else 1
         self.deadline = deadline
         self.total = 0
@@ -663,7 +1171,7 @@ class _PageCollector(collectors.ScoredCollector):
             score = self.matcher.score()
             if self.final_fn:
                 score = self.final_fn(self.top_searcher, docnum, score)
-        rounded = round(score, 9)
+        rounded = round(self.rank(docnum, score) if self.rank else score, 9)
         items = self.items
         full = self.limit is not None and len(items) >= self.limit
         if full and rounded < items[0][0]:
@@ -888,6 +1396,10 @@ def similar_to(
 
 # Below this many hits, a corrected query is suggested.
 SUGGEST_BELOW = 3
+# A suggested word is in at least one clipping in this many (and at least one).
+SUGGEST_RARITY = 10_000
+# Words this long may have two typos; shorter ones one.
+SUGGEST_TWO_EDITS_FROM = 5
 # Words in a query string: not field names (followed by ":"), not wildcards or
 # fuzzy terms (followed by * ? ~), not operators.
 _QUERY_WORD = re.compile(r"(?<![\w:*?~])([^\W\d_][\w'’-]*)(?![\w:*?~])")
@@ -906,6 +1418,7 @@ def suggest_query(searcher: Any, text: str, text_of: Callable[[str], str]) -> st
     reader = searcher.reader()
     changed = False
     cost = _Cost()
+    min_documents = max(1, reader.doc_count() // SUGGEST_RARITY)
 
     def replace(match: re.Match[str]) -> str:
         nonlocal changed
@@ -915,7 +1428,12 @@ def suggest_query(searcher: Any, text: str, text_of: Callable[[str], str]) -> st
         folded = fold(word.lower())
         if any(reader.doc_frequency(field, folded) for field in ("title", "body")):
             return word
-        found = _closest_word(reader, "body", folded, maxdist=2, cost=cost)
+        # A typo is one edit in a short word, two in a longer one, of a word
+        # frequent enough to be what was meant.
+        maxdist = 1 if len(folded) < SUGGEST_TWO_EDITS_FROM else 2
+        found = _closest_word(
+            reader, "body", folded, maxdist=maxdist, cost=cost, min_documents=min_documents
+        )
         if found is None:
             return word
         changed = True
@@ -931,7 +1449,7 @@ def suggest_query(searcher: Any, text: str, text_of: Callable[[str], str]) -> st
 
 
 def _closest_word(
-    reader: Any, fieldname: str, word: str, *, maxdist: int, cost: _Cost
+    reader: Any, fieldname: str, word: str, *, maxdist: int, cost: _Cost, min_documents: int = 1
 ) -> str | None:
     """The closest word of the index to ``word``, the most frequent among equals.
 
@@ -955,6 +1473,7 @@ def _closest_word(
             if distance <= maxdist:
                 documents = found.get(candidate, (distance, 0))[1] + info.doc_frequency()
                 found[candidate] = (distance, documents)
+    found = {w: v for w, v in found.items() if v[1] >= min_documents}
     if not found:
         return None
     return min(found, key=lambda w: (found[w][0], -found[w][1], w))

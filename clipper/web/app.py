@@ -65,7 +65,7 @@ from clipper.errors import ClipperError, NotFoundError, UsageError
 from clipper.fetch import is_url
 from clipper.ingest import Metadata
 from clipper.model import UNDATED
-from clipper.searching import PERIODS, SORTS, Filters
+from clipper.searching import MATCH_MODES, PERIODS, SORTS, Filters, MatchMode
 from clipper.web.labels import DEFAULT_LANGUAGE, LANGUAGES, count_label, format_number, label
 from clipper.web.present import highlighted, page_numbers, paragraphs, safe_url, timeline_chart
 
@@ -332,6 +332,7 @@ class SearchParams:
     sort: str = "relevance"
     collapse: bool = False
     page: int = 1
+    match: MatchMode = "auto"
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> SearchParams:
@@ -343,7 +344,10 @@ class SearchParams:
         text = args.get("page", "").strip() or "1"
         if not text.isdigit() or not 1 <= int(text) <= MAX_PAGE:
             raise UsageError(_t("invalid_page", page=text), hint=f"1..{MAX_PAGE}")
-        return cls(q, filters, sort, args.get("collapse") == "1", int(text))
+        match = args.get("match", "").strip() or "auto"
+        if match not in MATCH_MODES:
+            raise UsageError(f"invalid match mode {match!r}", hint=", ".join(MATCH_MODES))
+        return cls(q, filters, sort, args.get("collapse") == "1", int(text), match)
 
     def args(self, **changes: str | int | None) -> dict[str, str]:
         """Query-string arguments of this search with ``changes`` (``None`` removes one)."""
@@ -354,6 +358,8 @@ class SearchParams:
             values["collapse"] = "1"
         if self.page != 1:
             values["page"] = str(self.page)
+        if self.match != "auto":
+            values["match"] = self.match
         for key, value in changes.items():
             if value is None:
                 values.pop(key, None)
@@ -436,6 +442,7 @@ def _register_pages(app: Flask) -> None:
                 collapse=params.collapse,
                 facets=FACETS,
                 budget=current_app.config[SEARCH_SECONDS_KEY],
+                match=params.match,
             )
             empty_corpus = result.total == 0 and archive.corpus.count() == 0
         facets = []
@@ -485,6 +492,7 @@ def _register_pages(app: Flask) -> None:
             link_args=params.args(),
             filter_keys=FILTER_KEYS,
             sorts=SORTS,
+            match_modes=MATCH_MODES,
         )
 
     @app.get("/timeline")
@@ -599,7 +607,9 @@ def _register_pages(app: Flask) -> None:
                 filters = _filters(watch.filters)
                 filters.added_after = watch.since
                 try:
-                    new: int | None = archive.search(watch.query, filters, limit=1).total
+                    new: int | None = archive.search(
+                        watch.query, filters, limit=1, match="all"
+                    ).total
                 except ClipperError:
                     new = None  # `Run` reports what is wrong with it
                 search_args = {"q": watch.query, **watch.filters}

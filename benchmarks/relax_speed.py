@@ -1,0 +1,71 @@
+"""Search latency of relaxed questions and short queries, in process.
+
+    python benchmarks/relax_speed.py CORPUS [--queries 100] [--seed 7]
+
+Queries are drawn from the corpus itself with a seeded generator: a
+*question* is 8 consecutive words of a clipping's text (with its stop words,
+unquoted: every word together usually finds only that clipping, so the query
+is relaxed); a *pair* is two words of a title. Each query runs once to warm
+up, then timed; p50 and p95 per kind are printed. The corpus is only read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import statistics
+import time
+
+from clipper.archive import Archive
+from clipper.errors import ClipperError
+
+WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("corpus")
+    parser.add_argument("--queries", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    archive = Archive.open(args.corpus)
+    rng = random.Random(args.seed)
+    ids = sorted(archive.corpus.iter_ids())
+    questions: list[str] = []
+    pairs: list[str] = []
+    while len(questions) < args.queries or len(pairs) < args.queries:
+        clipping = archive.corpus.read(rng.choice(ids))
+        words = WORD.findall(clipping.text)
+        if len(words) >= 8 and len(questions) < args.queries:
+            start = rng.randrange(len(words) - 7)
+            questions.append(" ".join(words[start : start + 8]))
+        title = WORD.findall(clipping.title)
+        if len(title) >= 2 and len(pairs) < args.queries:
+            pairs.append(" ".join(rng.sample(title, 2)))
+    for kind, queries in (("question (8 words)", questions), ("pair (2 words)", pairs)):
+        times = []
+        relaxed = refused = 0
+        for query in queries:
+            try:
+                archive.search(query, limit=10)
+            except ClipperError:  # an older clipper refuses some (too broad)
+                pass
+            start = time.perf_counter()
+            try:
+                result = archive.search(query, limit=10)
+                relaxed += bool(getattr(result, "relaxed", False))
+            except ClipperError:
+                refused += 1
+            times.append((time.perf_counter() - start) * 1000)
+        times.sort()
+        p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
+        print(
+            f"{kind:<20} n={len(times)}  p50 {statistics.median(times):6.1f} ms  "
+            f"p95 {p95:6.1f} ms  relaxed {relaxed}  refused {refused}"
+        )
+    archive.close()
+
+
+if __name__ == "__main__":
+    main()

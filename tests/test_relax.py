@@ -1,0 +1,221 @@
+"""Relaxed matching: which words stop being required, in what order, and how it is shown."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from clipper import searching
+from clipper.archive import Archive
+from clipper.cli import cli
+from clipper.ingest import Metadata
+
+# Written for these tests. "report" is in all clippings but one; "harvest" in two,
+# "brazil" in three, "cocoa" in four; no clipping has "zzzqx".
+DOCS = {
+    "full": (
+        "Cocoa harvest in Brazil: the market report",
+        "Farmers in Brazil expect a smaller cocoa harvest, the weekly report says.",
+    ),
+    "three": (
+        "Brazil cocoa harvest starts early",
+        "Rain came early this year and the cocoa harvest in Brazil started in April.",
+    ),
+    "cocoa_brazil": (
+        "Cocoa exports from Brazil",
+        "Exports of cocoa beans from Brazil rose, a customs report shows.",
+    ),
+    "cocoa_only": (
+        "Cocoa cocoa cocoa",
+        "Cocoa prices, cocoa futures and cocoa butter: a cocoa report.",
+    ),
+    "weather": ("Weather report", "Sunny spells and showers, says the report of the day."),
+    "football": ("Football report", "The home side won two to one, the match report says."),
+    "hamlet": (
+        "A stage report",
+        "The actor said to be or not to be before the interval, the report notes.",
+    ),
+    "stops": ("The report of the night", "It was the end of the show and the report."),
+}
+
+QUERY = "zzzqx report cocoa brazil harvest"
+
+
+@pytest.fixture
+def ids(archive: Archive) -> dict[str, str]:
+    found = {}
+    for key, (title, text) in DOCS.items():
+        outcome = archive.add_bytes(
+            f"{title}\n\n{text}\n".encode(), f"{key}.txt", Metadata(lang="en")
+        )
+        assert outcome.status == "added", outcome.error
+        found[key] = outcome.clipping.id
+    return found
+
+
+@pytest.fixture
+def two_enough(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Strict is enough from two clippings: small fixtures show every relaxing step."""
+    monkeypatch.setattr(searching, "RELAX_BELOW", 2)
+
+
+def _keys(result, ids: dict[str, str]) -> list[str]:
+    by_id = {v: k for k, v in ids.items()}
+    return [by_id[h.clipping.id] for h in result.hits]
+
+
+def test_a_word_found_nowhere_is_dropped_first_then_the_most_common(
+    archive: Archive, ids: dict[str, str], two_enough: None
+) -> None:
+    result = archive.search(QUERY)
+    assert result.relaxed
+    # zzzqx matches nothing; "report" (every clipping) goes before the rarer words.
+    assert result.dropped == ["zzzqx", "report"]
+    assert _keys(result, ids) == ["full", "three"]
+    assert [h.matched for h in result.hits] == [4, 3]
+    assert result.words == 5
+
+
+def test_word_order_does_not_matter(
+    archive: Archive, ids: dict[str, str], two_enough: None
+) -> None:
+    forward = archive.search(QUERY)
+    for query in ("harvest brazil cocoa report zzzqx", "cocoa zzzqx harvest report brazil"):
+        other = archive.search(query)
+        assert sorted(other.dropped) == sorted(forward.dropped)
+        assert other.dropped[0] == "zzzqx"
+        assert _keys(other, ids) == _keys(forward, ids)
+
+
+def test_more_words_rank_above_a_higher_score(archive: Archive, ids: dict[str, str]) -> None:
+    result = archive.search("cocoa brazil harvest", match="any")
+    keys = _keys(result, ids)
+    # cocoa_only repeats cocoa everywhere but has neither brazil nor harvest.
+    assert keys.index("full") < keys.index("cocoa_brazil") < keys.index("cocoa_only")
+    assert result.hits[0].matched == 3
+
+
+def test_strict_mode_requires_every_word(archive: Archive, ids: dict[str, str]) -> None:
+    strict = archive.search(QUERY, match="all")
+    assert strict.total == 0 and not strict.relaxed and strict.dropped == []
+    assert archive.search(QUERY).total > 0
+
+
+def test_a_short_query_found_together_is_not_relaxed(archive: Archive, ids: dict[str, str]) -> None:
+    result = archive.search("cocoa harvest")
+    assert not result.relaxed
+    assert sorted(_keys(result, ids)) == ["full", "three"]
+
+
+def test_saved_searches_stay_strict(archive: Archive) -> None:
+    archive.add_watch("cocoa", QUERY)
+    for key, (title, text) in DOCS.items():
+        archive.add_bytes(f"{title}\n\n{text}\n".encode(), f"{key}.txt", Metadata(lang="en"))
+    ((_, result),) = archive.run_watches("cocoa")
+    assert result.total == 0 and not result.relaxed
+    assert archive.search(QUERY).total > 0
+
+
+def test_stop_words_are_optional(archive: Archive, ids: dict[str, str]) -> None:
+    # "the" and "of" are absent from the exports story: it is still found.
+    result = archive.search("the exports of cocoa")
+    assert "cocoa_brazil" in _keys(result, ids)
+    assert not result.relaxed and result.words == 2
+
+
+def test_a_query_of_stop_words_requires_them_all(archive: Archive, ids: dict[str, str]) -> None:
+    result = archive.search("it of the and")
+    assert _keys(result, ids) == ["stops"]
+    assert not result.relaxed
+
+
+def test_a_phrase_of_stop_words(archive: Archive, ids: dict[str, str]) -> None:
+    result = archive.search('"to be or not to be"')
+    assert _keys(result, ids) == ["hamlet"]
+
+
+def test_a_phrase_stays_required_when_words_are_dropped(
+    archive: Archive, ids: dict[str, str]
+) -> None:
+    result = archive.search('"cocoa harvest" zzzqx brazil weekly farmers')
+    assert result.relaxed and "zzzqx" in result.dropped
+    assert set(_keys(result, ids)) <= {"full", "three"}
+    assert _keys(result, ids)[0] == "full"
+
+
+def test_no_did_you_mean_when_relaxing_answers(archive: Archive, ids: dict[str, str]) -> None:
+    result = archive.search("cocoa harvets")
+    assert result.relaxed and result.total
+    assert result.suggestion is None
+
+
+def test_json_carries_matched_words(
+    runner: CliRunner, ids: dict[str, str], two_enough: None
+) -> None:
+    outcome = runner.invoke(cli, ["search", QUERY, "--json"])
+    assert outcome.exit_code == 0, outcome.output
+    data = json.loads(outcome.stdout)
+    assert data["relaxed"] is True
+    assert data["dropped"] == ["zzzqx", "report"]
+    assert data["words"] == 5
+    assert data["match"] == "auto"
+    assert [h["matched"] for h in data["hits"]] == [4, 3]
+
+
+def test_cli_says_how_many_words_matched(
+    runner: CliRunner, ids: dict[str, str], two_enough: None
+) -> None:
+    outcome = runner.invoke(cli, ["search", QUERY])
+    assert outcome.exit_code == 0, outcome.output
+    lines = outcome.stdout.splitlines()
+    assert sum("matched 4 of 5 words" in line for line in lines) == 1
+    assert sum("matched 3 of 5 words" in line for line in lines) == 1
+    assert lines[-1] == (
+        "Relaxed: not every word is found together; most words matched first; "
+        "not required: zzzqx, report."
+    )
+
+
+def test_cli_match_all(runner: CliRunner, ids: dict[str, str]) -> None:
+    outcome = runner.invoke(cli, ["search", QUERY, "--match", "all"])
+    assert outcome.exit_code == 1
+    assert "No clipping matches" in outcome.stderr
+
+
+@pytest.fixture
+def client(ids: dict[str, str], corpus_dir: Path, two_enough: None) -> Iterator[object]:
+    from clipper.web.app import create_app
+
+    app = create_app(corpus_dir, secret_key=b"0123456789abcdef" * 2, host="127.0.0.1", port=8765)
+    yield app.test_client()
+    app.extensions["clipper"].archive.close()
+
+
+def _page(client, path: str) -> str:
+    response = client.get(path, headers={"Host": "127.0.0.1:8765"})
+    assert response.status_code == 200, response.get_data(as_text=True)[-2000:]
+    return response.get_data(as_text=True)
+
+
+def test_web_page_shows_relaxing(client) -> None:
+    html = _page(client, "/?q=zzzqx+report+cocoa+brazil+harvest&lang=en")
+    assert html.count("matched 4 of 5 words") == 1
+    assert html.count("matched 3 of 5 words") == 1
+    assert 'class="relaxed"' in html and "zzzqx, report" in html
+    strict = _page(client, "/?q=zzzqx+report+cocoa+brazil+harvest&match=all")
+    assert "matched 4 of 5 words" not in strict and 'class="relaxed"' not in strict
+    assert '<option value="all" selected>' in strict
+
+
+def test_a_phrase_found_nowhere_is_dropped_like_a_word(
+    archive: Archive, ids: dict[str, str]
+) -> None:
+    result = archive.search('"cocoa banana" cocoa harvest brazil farmers')
+    assert result.relaxed
+    assert result.dropped[0] == '"cocoa banana"'
+    assert _keys(result, ids)[0] == "full"
+    assert archive.search('"cocoa banana" cocoa harvest', match="all").total == 0
