@@ -219,8 +219,13 @@ def parse_query(parser: QueryParser, text: str) -> Any:
     parsed = parsed.normalize()
     _check_costly_words(parsed)
     if parsed is wq.NullQuery or isinstance(parsed, type(wq.NullQuery)):
+        if not any(c.isalnum() for c in text):
+            raise QuerySyntaxError(
+                f"query {text!r} has no letters or digits: symbols alone are not indexed",
+                hint="search for words or numbers ('euros', not '€')",
+            )
         raise QuerySyntaxError(
-            f"query {text!r} has nothing to search for", hint="stop words alone match nothing"
+            f"query {text!r} has nothing to search for", hint="give words to search for"
         )
     return parsed
 

@@ -616,3 +616,13 @@ def test_add_says_it_is_reading_a_large_file_on_a_terminal(
     assert result.exit_code == 0
     reading = f"Reading {big} (0.6 MB)…\n"
     assert result.stderr == (reading if said else "") + "2 added\n"
+
+
+@pytest.mark.parametrize("query", ["€", "!!!", "% / %"])
+def test_a_query_of_symbols_alone_says_so(runner, two_clippings, query):
+    result = runner.invoke(cli, ["search", query])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: query {query!r} has no letters or digits: symbols alone are not indexed\n"
+        "Hint: search for words or numbers ('euros', not '€')\n"
+    )

@@ -158,16 +158,19 @@ def test_any_query_gives_results_or_a_clean_error(query: str):
         archive.close()
 
 
+SYMBOLS_ALONE = " has no letters or digits: symbols alone are not indexed"
+
+
 @pytest.mark.parametrize(
     ("query", "outcome"),
     [
         ("*a*", "invalid query: '*a*' starts with a wildcard"),
-        ("*", "query '*' has nothing to search for"),
-        ("?" * 50, "query '" + "?" * 50 + "' has nothing to search for"),
+        ("*", "query '*'" + SYMBOLS_ALONE),
+        ("?" * 50, "query '" + "?" * 50 + "'" + SYMBOLS_ALONE),
         ("(" * 300 + "port" + ")" * 300, 1),
         ("port~2 " * 40, 1),
         ("x" * 999, 0),
-        ('"' * 101, "query '" + '"' * 101 + "' has nothing to search for"),
+        ('"' * 101, "query '" + '"' * 101 + "'" + SYMBOLS_ALONE),
         ("date:[* TO *]", "invalid query: cannot read date '*'"),
         ("NOT NOT NOT port", "cannot parse query 'NOT NOT NOT port'"),
     ],
