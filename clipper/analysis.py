@@ -32,16 +32,63 @@ from whoosh.lang.stopwords import stoplists
 
 from clipper.textutil import fold
 
+# Numbers however they are grouped: "7 500", "7.500", "7,500", "2,5", "2.5"
+# (thin and no-break spaces too); not a date or a code ("2024-03-15", "COVID-19").
+NUMBER_PATTERN = (
+    r"(?<![\w.,])\d{1,3}(?:(?:[ \u00a0\u202f]|[.,](?=\d{3}(?!\d)))\d{3})+(?:[.,]\d+)?(?![\w\-‐‑])"
+    r"|(?<![\w.,])\d+[.,]\d+(?![\w\-‐‑.,])"
+)
 # Words, keeping inner hyphens, apostrophes and dots: "GPT-4o", "COVID-19",
 # "Renault-Nissan", "l'intelligence", "aujourd'hui", "U.S".
-TOKEN_PATTERN = r"\w+(?:['’\-‐‑.]\w+)*"
+TOKEN_PATTERN = rf"(?:{NUMBER_PATTERN})|\w+(?:['’\-‐‑.]\w+)*"
+_NUMBER = re.compile(rf"^(?:{NUMBER_PATTERN})$")
+_GROUP_SPACES = re.compile(r"[ \u00a0\u202f]")
+
+
+_SPACED_NUMBER = re.compile(r"(?<![\w.,])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\w\-‐‑])")
+
+
+def join_spaced_numbers(query: str) -> str:
+    """``7 500 postes`` -> ``7500 postes``: a query parser splits words at spaces first."""
+    return _SPACED_NUMBER.sub(lambda m: _GROUP_SPACES.sub("", m.group()), query)
+
+
+def normalise_number(text: str) -> str:
+    """``7 500``, ``7.500``, ``7,500`` -> ``7500``; ``2,5`` and ``2.5`` -> ``2.5``.
+
+    A separator before exactly three last digits groups thousands; otherwise
+    the last separator is the decimal point.
+    """
+    text = _GROUP_SPACES.sub("", text)
+    separators = [i for i, c in enumerate(text) if c in ".,"]
+    if not separators:
+        return text
+    last = separators[-1]
+    decimals = text[last + 1 :]
+    whole = "".join(c for c in text[:last] if c.isdigit())
+    if len(decimals) == 3 and (len(separators) == 1 or text[separators[-2]] == text[last]):
+        return whole + decimals
+    return f"{whole}.{decimals}"
 STEMMED_LANGUAGES = ("fr", "en")
 _LANGUAGE_NAMES = {"fr": "french", "en": "english"}
 
 # French elided articles and pronouns: l'arbre, d'un, qu'il, jusqu'à...
-_ELISION = re.compile(r"^(?:l|d|qu|s|n|j|m|t|c|jusqu|lorsqu|puisqu|quoiqu)'(?=\w)")
+_ELIDED_WORDS = frozenset(
+    {"l", "d", "qu", "s", "n", "j", "m", "t", "c", "jusqu", "lorsqu", "puisqu", "quoiqu"}
+)
+_ELISION = re.compile(rf"^(?:{'|'.join(sorted(_ELIDED_WORDS, key=len, reverse=True))})'(?=\w)")
 _POSSESSIVE = re.compile(r"(?<=\w)'s$")
 _INNER_SEPARATORS = re.compile(r"['\-‐‑.]+")
+
+
+class NumberFilter(Filter):
+    """One form for a number however it is written (see :func:`normalise_number`)."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for token in tokens:
+            if token.text[:1].isdigit() and _NUMBER.match(token.text):
+                token.text = normalise_number(token.text)
+            yield token
 
 
 class FoldFilter(Filter):
@@ -54,9 +101,30 @@ class FoldFilter(Filter):
 
 
 class ElisionFilter(Filter):
-    """Drop French elisions (``l'``, ``qu'``) and English possessives (``'s``)."""
+    """Drop French elisions (``l'``, ``qu'``) and English possessives (``'s``).
+
+    In a query, an elided article typed without its apostrophe ("l unite",
+    "d arles") is dropped too: the index holds "unite" and "arles" alone.
+    """
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        kept = self._without_elisions(tokens)
+        first = next(kept, None)
+        if first is None:
+            return
+        if first.mode != "query":
+            yield first
+            yield from kept
+            return
+        # A query's tokens are few: copied, so that an elided word is dropped
+        # only before another word ("l unite", not a lone "m" of "m*").
+        words = [first.copy(), *(token.copy() for token in kept)]
+        if len(words) > 1:
+            words = [w for w in words if w.text not in _ELIDED_WORDS] or words
+        yield from words
+
+    @staticmethod
+    def _without_elisions(tokens: Iterator[Token]) -> Iterator[Token]:
         for token in tokens:
             text = token.text
             if "'" in text:
@@ -129,6 +197,8 @@ def word_forms(text: str, limit: int) -> Iterator[tuple[str, int, int]]:
     for match in _WORD.finditer(text, 0, limit):
         start, end = match.span()
         form = fold(match.group().lower())
+        if form[:1].isdigit() and _NUMBER.match(form):
+            form = normalise_number(form)
         if "'" in form:
             form = _POSSESSIVE.sub("", _ELISION.sub("", form))
         yield form, start, end
@@ -146,6 +216,7 @@ def _folded_stopwords(lang: str) -> frozenset[str]:
 def _exact_chain() -> Composable:
     return (
         RegexTokenizer(TOKEN_PATTERN)
+        | NumberFilter()
         | LowercaseFilter()
         | FoldFilter()
         | ElisionFilter()

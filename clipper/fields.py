@@ -28,7 +28,7 @@ from clipper.model import ID_LENGTH
 whooshfix.apply()
 
 # Bump when analysis or fields change: an index of another version is rebuilt.
-SCHEMA_VERSION = 14
+SCHEMA_VERSION = 15
 
 # fingerprint.BANDS 32-bit values a clipping (not imported: it needs numpy).
 BAND_BYTES = 80

@@ -40,7 +40,13 @@ from whoosh.qparser.plugins import PhrasePlugin, SingleQuotePlugin, WildcardPlug
 from whoosh.reading import TermNotFound
 from whoosh.support.levenshtein import distance as levenshtein_distance
 
-from clipper.analysis import STEMMED_LANGUAGES, is_stopword, stem_word, word_forms
+from clipper.analysis import (
+    STEMMED_LANGUAGES,
+    is_stopword,
+    join_spaced_numbers,
+    stem_word,
+    word_forms,
+)
 from clipper.dates import parse_range
 from clipper.errors import QuerySyntaxError, SearchTimeoutError
 from clipper.fields import (
@@ -204,7 +210,7 @@ def parse_query(parser: QueryParser, text: str) -> Any:
             f"unknown field {match[1]!r} in query",
             hint=f"fields: {', '.join(QUERYABLE_FIELDS)}",
         )
-    text = _unknown_field_colons(text)
+    text = join_spaced_numbers(_unknown_field_colons(text))
     try:
         parsed = parser.parse(text)
     except QueryParserError as exc:
@@ -594,7 +600,8 @@ def run_search(
     ``sort``: ``relevance`` (ties broken newest first), ``date`` (oldest
     first) or ``-date`` (newest first); remaining ties are broken by id, so
     consecutive pages partition the matches. With ``collapse``, each
-    near-duplicate group counts once, represented by its best-ranked member,
+    near-duplicate group counts once, represented by its best-ranked member
+    (its first publication among members that rank alike),
     and the total counts groups. Facets are counted in the same pass over the
     matches. Past ``deadline``, :class:`SearchTimeoutError` is raised.
     ``rank``: the ordering key of a document and its score (relaxed
@@ -631,10 +638,15 @@ def run_search(
     for docnum, score in ranking.ranked:
         stored = ranking.stored(docnum)
         clipping_id, key = stored["id"], stored.get("group") or stored["id"]
-        if key in groups:
-            groups[key].copies.append(clipping_id)
+        matched = words_of(docnum) if words_of else None
+        current = groups.get(key)
+        if current is None:
+            groups[key] = RawHit(clipping_id, score, matched)
+        elif clipping_id == key and score == current.score:
+            # Copies that rank alike are represented by the first publication.
+            groups[key] = RawHit(clipping_id, score, matched, [current.id, *current.copies])
         else:
-            groups[key] = RawHit(clipping_id, score, words_of(docnum) if words_of else None)
+            current.copies.append(clipping_id)
     ordered = list(groups.values())
     return len(ordered), ordered[offset : offset + limit], counts
 

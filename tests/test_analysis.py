@@ -90,3 +90,36 @@ def test_highlighting_stems_words_like_the_index_does(lang):
     chain = analyze(stemming_analyzer(lang), text)
     forms = [stem_word(lang, form) for form, _, _ in word_forms(text, len(text))]
     assert set(chain) <= set(forms)
+
+
+@pytest.mark.parametrize(
+    ("written", "number"),
+    [
+        ("7500", "7500"),
+        ("7 500", "7500"),
+        ("7\u00a0500", "7500"),
+        ("7\u202f500", "7500"),
+        ("7.500", "7500"),
+        ("7,500", "7500"),
+        ("1.234.567", "1234567"),
+        ("1,234,567.89", "1234567.89"),
+        ("2,5", "2.5"),
+        ("2.5", "2.5"),
+        ("3,14159", "3.14159"),
+    ],
+)
+def test_a_number_has_one_form_however_it_is_written(written, number):
+    assert analyze(exact_analyzer(), f"{written} postes", mode="query") == [number, "postes"]
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("le 2024-03-15", ["le", "2024-03-15"]),  # a date stays one compound
+        ("COVID-19", ["covid-19"]),
+        ("en 2024, 500 personnes", ["en", "2024", "500", "personnes"]),
+        ("version 1.2.3", ["version", "1.2.3"]),
+    ],
+)
+def test_dates_codes_and_listed_numbers_are_not_joined(text, tokens):
+    assert analyze(exact_analyzer(), text, mode="query") == tokens

@@ -271,3 +271,30 @@ def test_keywords_are_searched_by_name_only(archive, tmp_path):
     assert clipping.keywords == ["finances", "Lyon"] and clipping.tags == []
     assert [h.clipping.id for h in archive.search("keywords:lyon").hits] == [clipping.id]
     assert archive.search("finances").total == 0  # a plain word searches the text
+
+
+@pytest.mark.parametrize(
+    ("query", "match"),
+    [
+        ('"l unite sanitaire"', "all"),
+        ('"l’unité sanitaire"', "all"),
+        ('"ecole d arles"', "all"),
+        ("l unite sanitaire", "auto"),  # a lone "l" is a word found nowhere: relaxed away
+    ],
+)
+def test_an_elided_word_typed_without_its_apostrophe_still_matches(archive, query, match):
+    text = "L'unité sanitaire ouvre\n\nLa ville ouvre l'unité sanitaire, près de l'école d'Arles.\n"
+    clipping = archive.add_bytes(text.encode(), "u.txt", Metadata(lang="fr")).clipping
+    assert [h.clipping.id for h in archive.search(query, match=match).hits] == [clipping.id]
+
+
+@pytest.mark.parametrize("query", ["7500 postes", "7 500 postes", "7.500 postes", "7,500 postes"])
+def test_numbers_match_however_they_are_written(archive, query):
+    text = "Air France supprime des postes\n\nLa compagnie supprime 7.500 postes d'ici 2027.\n"
+    clipping = archive.add_bytes(text.encode(), "af.txt", Metadata(lang="fr")).clipping
+    other = "Un taux à 2,5 %\n\nLa banque fixe son taux à 2,5 % et garde 2 agences sur 5.\n"
+    archive.add_bytes(other.encode(), "taux.txt", Metadata(lang="fr"))
+    assert [h.clipping.id for h in archive.search(query, match="all").hits] == [clipping.id]
+    assert [h.clipping.title for h in archive.search('"2.5 %"', match="all").hits] == [
+        "Un taux à 2,5 %"
+    ]
