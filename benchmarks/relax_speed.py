@@ -31,11 +31,11 @@ def main() -> None:
     args = parser.parse_args()
     archive = Archive.open(args.corpus)
     rng = random.Random(args.seed)
-    ids = sorted(archive.corpus.iter_ids())
+    ids = archive.clipping_ids()
     questions: list[str] = []
     pairs: list[str] = []
     while len(questions) < args.queries or len(pairs) < args.queries:
-        clipping = archive.corpus.read(rng.choice(ids))
+        clipping = archive.get(rng.choice(ids))
         words = WORD.findall(clipping.text)
         if len(words) >= 8 and len(questions) < args.queries:
             start = rng.randrange(len(words) - 7)

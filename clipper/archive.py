@@ -765,6 +765,10 @@ class Archive:
         """How many clippings the corpus holds."""
         return self.corpus.count()
 
+    def clipping_ids(self) -> list[str]:
+        """The ids of every stored clipping, sorted."""
+        return sorted(self.corpus.iter_ids())
+
     def optimize(self) -> tuple[int, int]:
         """Merge the index segments into one; returns the counts before and after."""
         from clipper.indexing import optimize

@@ -298,3 +298,8 @@ def test_numbers_match_however_they_are_written(archive, query):
     assert [h.clipping.title for h in archive.search('"2.5 %"', match="all").hits] == [
         "Un taux à 2,5 %"
     ]
+
+
+def test_the_archive_lists_its_clipping_ids(archive, ids):
+    assert archive.clipping_ids() == sorted(ids.values())
+    assert archive.count() == len(ids)
