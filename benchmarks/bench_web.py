@@ -34,7 +34,7 @@ WORD = re.compile(r"[^\W\d_]{5,}")
 
 def queries_from(archive: Archive, count: int, seed: int) -> list[str]:
     rng = random.Random(seed)
-    texts = [c.text for _, c in zip(range(500), archive.corpus.iter_clippings(), strict=False)]
+    texts = [archive.get(i).text for i in archive.clipping_ids()[:500]]
     queries = []
     while len(queries) < count:
         words = WORD.findall(rng.choice(texts))
@@ -80,7 +80,7 @@ def main() -> int:
         print(f"importing {args.data} into {corpus} ...", file=sys.stderr)
         Archive.open_or_create(corpus).import_jsonl(args.data)
     archive = Archive.open(corpus)
-    clippings = archive.corpus.count()
+    clippings = archive.count()
     queries = queries_from(archive, args.requests, args.seed)
     archive.close()
 

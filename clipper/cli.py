@@ -982,7 +982,7 @@ def _progress_callback(archive: Archive, label: str) -> Callable[[int], None] | 
 
     def advance(step: int) -> None:
         if not bar.active:
-            bar.start(archive.corpus.count())
+            bar.start(archive.count())
         bar.advance(step)
 
     return advance

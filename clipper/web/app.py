@@ -444,7 +444,7 @@ def _register_pages(app: Flask) -> None:
                 budget=current_app.config[SEARCH_SECONDS_KEY],
                 match=params.match,
             )
-            empty_corpus = result.total == 0 and archive.corpus.count() == 0
+            empty_corpus = result.total == 0 and archive.count() == 0
         facets = []
         for name in FACETS:
             values = result.facets.get(name, [])[:FACET_VALUES_SHOWN]
