@@ -704,9 +704,12 @@ class LuceneBM25F(scoring.BM25F):
 
 
 def lucene_idf(searcher: Any, fieldname: str, text: Any) -> float:
-    n = searcher.doc_frequency(fieldname, text)
-    total = searcher.doc_count_all()
-    return log(1 + (total - n + 0.5) / (n + 0.5))
+    return bm25_idf(searcher.doc_frequency(fieldname, text), searcher.doc_count_all())
+
+
+def bm25_idf(documents: int, total: int) -> float:
+    """Lucene's idf of a word found in ``documents`` of ``total`` clippings."""
+    return log(1 + (total - documents + 0.5) / (documents + 0.5))
 
 
 def open_searcher(ix: Any) -> Any:
@@ -905,16 +908,20 @@ def relaxed_search(
     # common are dropped first.
     required = min(len(sizes), len(found))
     count = searcher.doc_count_all()
-    weights = [log(1 + (count - w.documents + 0.5) / (w.documents + 0.5)) for w in found]
+    weights = [bm25_idf(w.documents, count) for w in found]
     total_weight = sum(weights)
     sets = [docs_of(w) for w in found]
 
     def words_of(docnum: int) -> int:
         return sum(docnum in docs for docs in sets)
 
+    def step(share: float) -> int:
+        """The coverage step of a clipping holding ``share`` of the query's weight."""
+        return int(share / total_weight * COVERAGE_STEPS + 1e-9)
+
     def rank(docnum: int, score: float) -> float:
         share = sum(wt for wt, docs in zip(weights, sets, strict=True) if docnum in docs)
-        return int(share / total_weight * COVERAGE_STEPS + 1e-9) * _STEP + score
+        return step(share) * _STEP + score
 
     queries = [_boosted(w.query, w.repeats) if w.repeats > 1 else w.query for w in found]
     if required:
@@ -936,12 +943,12 @@ def relaxed_search(
                     shares[docnum] += weight
         steps: dict[int, list[int]] = defaultdict(list)
         for docnum, share in shares.items():
-            steps[int(share / total_weight * COVERAGE_STEPS + 1e-9)].append(docnum)
+            steps[step(share)].append(docnum)
         candidates: list[int] = []
-        for step in sorted(steps, reverse=True):
+        for best in sorted(steps, reverse=True):
             if len(candidates) >= offset + limit:
                 break
-            candidates += steps[step]
+            candidates += steps[best]
         postings = [
             _boosted_postings(term, word.repeats)
             for word in found
