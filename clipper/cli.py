@@ -444,7 +444,9 @@ LARGE_FILE_BYTES = 512 * 1024
 
 def _say_what_takes_time(paths: tuple[str, ...]) -> None:
     """Before a small batch prints anything: the fetches and large files it waits for."""
-    addresses = sum(1 for path in paths if path.startswith(("http://", "https://")))
+    from clipper.fetch import is_url
+
+    addresses = sum(1 for path in paths if is_url(path))
     if addresses:  # a fetch may take up to 20 s
         _err(f"Fetching {addresses} web {'address' if addresses == 1 else 'addresses'}…")
     for path in paths:
