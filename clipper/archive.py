@@ -28,7 +28,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from clipper.errors import ClipperError, CorpusError, InputError, UsageError
+from clipper.errors import (
+    ClipperError,
+    CorpusError,
+    InputError,
+    UsageError,
+    unexpected_failure,
+)
 from clipper.fetch import is_url, unsupported_scheme
 from clipper.ingest import STDIN_NAME, Metadata
 from clipper.locking import corpus_lock
@@ -433,13 +439,10 @@ class Archive:
                             outcome = batch.store(item)
                         except ClipperError as exc:
                             outcome = AddOutcome(item.name, "failed", error=exc.message)
-                        except Exception as exc:  # one input's failure does not stop a batch
-                            # ...but a full disk or memory stops it, as does debugging.
-                            if isinstance(exc, OSError | MemoryError) or os.environ.get(
-                                "CLIPPER_DEBUG"
-                            ):
-                                raise
-                            error = f"{item.name}: unexpected {type(exc).__name__}: {exc}"
+                        except (OSError, MemoryError):
+                            raise  # a full disk or memory stops the batch
+                        except Exception as exc:  # one input's failure does not stop it
+                            error = unexpected_failure(item.name, exc)
                             outcome = AddOutcome(item.name, "failed", error=error)
                     if on_outcome:
                         on_outcome(outcome)

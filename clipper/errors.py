@@ -5,6 +5,8 @@ Exit codes: 0 success, 1 nothing found or a failure, 2 bad usage.
 
 from __future__ import annotations
 
+import os
+
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
@@ -65,3 +67,14 @@ class IndexBusyError(ClipperError):
 
 class SearchTimeoutError(UsageError):
     """A search ran past its time budget (``clipper serve``): the query is too broad."""
+
+
+def unexpected_failure(name: str, exc: Exception) -> str:
+    """The one-line failure of one input of a batch for an error nobody foresaw.
+
+    The batch goes on without that input; with ``CLIPPER_DEBUG`` set the error
+    is raised instead, traceback and all.
+    """
+    if os.environ.get("CLIPPER_DEBUG"):
+        raise exc
+    return f"{name}: unexpected {type(exc).__name__}: {exc}"

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from clipper.decoding import repair_surrogates, without_surrogates
-from clipper.errors import ClipperError, InputError
+from clipper.errors import ClipperError, InputError, unexpected_failure
 from clipper.extract import Extracted
 from clipper.ingest import (
     MARKDOWN_SUFFIXES,
@@ -134,9 +134,7 @@ def prepare(source: Source, metadata: Metadata) -> Prepared | Failed:
     except OSError:
         raise  # a full disk or a vanished corpus stops the batch
     except Exception as exc:  # a bug met by one input fails that input, not the batch
-        if os.environ.get("CLIPPER_DEBUG"):
-            raise
-        return Failed(source.name, f"{source.name}: unexpected {type(exc).__name__}: {exc}")
+        return Failed(source.name, unexpected_failure(source.name, exc))
 
 
 def _prepare(source: Source, metadata: Metadata) -> Prepared:
