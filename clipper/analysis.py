@@ -34,18 +34,17 @@ from clipper.textutil import fold
 
 # Numbers however they are grouped: "7 500", "7.500", "7,500", "2,5", "2.5"
 # (thin and no-break spaces too); not a date or a code ("2024-03-15", "COVID-19").
+_GROUP_SPACE = r"[ \u00a0\u202f]"  # between thousands: space, no-break, thin no-break
 NUMBER_PATTERN = (
-    r"(?<![\w.,])\d{1,3}(?:(?:[ \u00a0\u202f]|[.,](?=\d{3}(?!\d)))\d{3})+(?:[.,]\d+)?(?![\w\-‐‑])"
-    r"|(?<![\w.,])\d+[.,]\d+(?![\w\-‐‑.,])"
+    rf"(?<![\w.,])\d{{1,3}}(?:(?:{_GROUP_SPACE}|[.,](?=\d{{3}}(?!\d)))\d{{3}})+(?:[.,]\d+)?"
+    r"(?![\w\-‐‑])|(?<![\w.,])\d+[.,]\d+(?![\w\-‐‑.,])"
 )
 # Words, keeping inner hyphens, apostrophes and dots: "GPT-4o", "COVID-19",
 # "Renault-Nissan", "l'intelligence", "aujourd'hui", "U.S".
 TOKEN_PATTERN = rf"(?:{NUMBER_PATTERN})|\w+(?:['’\-‐‑.]\w+)*"
 _NUMBER = re.compile(rf"^(?:{NUMBER_PATTERN})$")
-_GROUP_SPACES = re.compile(r"[ \u00a0\u202f]")
-
-
-_SPACED_NUMBER = re.compile(r"(?<![\w.,])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\w\-‐‑])")
+_GROUP_SPACES = re.compile(_GROUP_SPACE)
+_SPACED_NUMBER = re.compile(rf"(?<![\w.,])\d{{1,3}}(?:{_GROUP_SPACE}\d{{3}})+(?![\w\-‐‑])")
 
 
 def join_spaced_numbers(query: str) -> str:
@@ -69,6 +68,8 @@ def normalise_number(text: str) -> str:
     if len(decimals) == 3 and (len(separators) == 1 or text[separators[-2]] == text[last]):
         return whole + decimals
     return f"{whole}.{decimals}"
+
+
 STEMMED_LANGUAGES = ("fr", "en")
 _LANGUAGE_NAMES = {"fr": "french", "en": "english"}
 
