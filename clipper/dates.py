@@ -18,8 +18,8 @@ from clipper.errors import DateFormatError
 
 _ISO_PARTIAL = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>\d{1,2})(?:-(?P<day>\d{1,2}))?)?$")
 _RELATIVE = re.compile(r"^(?P<count>\d{1,4})\s*(?P<unit>[dwmy])$", re.IGNORECASE)
-# A bare number that is not a year ("24", "123") is ambiguous: refused, not guessed.
 _WRITTEN_TIME = re.compile(r"\d{1,2}\s*[:h]\s*\d{2}")
+# A bare number that is not a year ("24", "123") is ambiguous: refused, not guessed.
 _BARE_NUMBER = re.compile(r"^\d{1,3}$|^\d{5,}$")
 
 DATE_FORMS = (
@@ -135,19 +135,17 @@ def parse_document_date(text: str) -> str:
     """
     value = text.strip()
     if _ISO_PARTIAL.match(value):
-        period = parse_period(value)
-        return _iso_day_or_partial(value, period)
+        named: Granularity = ("year", "month", "day")[value.count("-")]
+        return _iso_of(parse_period(value).start, named)
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         moment, granularity = _read_words(value, None)
-        if granularity == "year":
-            return f"{moment.year:04d}"
-        if granularity == "month":
-            return f"{moment.year:04d}-{moment.month:02d}"
         # "hier" comes back at the current hour: only a written time is kept.
-        if granularity != "time" and not _WRITTEN_TIME.search(value):
-            return moment.date().isoformat()
+        if granularity in ("year", "month") or (
+            granularity != "time" and not _WRITTEN_TIME.search(value)
+        ):
+            return _iso_of(moment, granularity)
         parsed = moment
     # The day is the one the publisher wrote: the offset is kept as written,
     # never converted to UTC (00:30 at +01:00 is still January 1st).
@@ -156,13 +154,13 @@ def parse_document_date(text: str) -> str:
     return parsed.isoformat(timespec="seconds")
 
 
-def _iso_day_or_partial(value: str, period: Period) -> str:
-    parts = value.split("-")
-    if len(parts) == 1:
-        return f"{period.start.year:04d}"
-    if len(parts) == 2:
-        return f"{period.start.year:04d}-{period.start.month:02d}"
-    return period.start.date().isoformat()
+def _iso_of(moment: datetime, granularity: Granularity) -> str:
+    """``2024``, ``2024-03`` or ``2024-03-15``: as much of a date as was written."""
+    if granularity == "year":
+        return f"{moment.year:04d}"
+    if granularity == "month":
+        return f"{moment.year:04d}-{moment.month:02d}"
+    return moment.date().isoformat()
 
 
 def document_datetime(value: str | None) -> datetime | None:
