@@ -97,20 +97,19 @@ def _take_header_lines(paragraphs: list[str]) -> tuple[str | None, str | None]:
     """
     author: str | None = None
     date: str | None = None
-    taken = 0
-    while taken < rules.HEADER_LINES and len(paragraphs) > 1:
-        parts = [p for p in rules.HEADER_SEPARATOR.split(paragraphs[0].strip()) if p]
+    for _ in range(rules.HEADER_LINES):
+        if len(paragraphs) < 2:
+            break
         found_author, found_date = None, None
-        for part in parts:
+        for part in filter(None, rules.HEADER_SEPARATOR.split(paragraphs[0].strip())):
             if not found_author and (match := _BYLINE.match(part)):
                 found_author = ", ".join(re.split(_NAME_SEPARATOR, match["author"]))
-            elif not found_date and (found_date := _header_date(part)):
-                pass
-            else:
-                return author, date
+                continue
+            if not found_date and (found_date := _header_date(part)):
+                continue
+            return author, date  # a part that is neither: a body paragraph
         author, date = author or found_author, date or found_date
         paragraphs.pop(0)
-        taken += 1
     return author, date
 
 
