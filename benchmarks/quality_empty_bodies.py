@@ -201,12 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     root: Path = args.data_root
-    if not root.is_dir():
-        print(
-            f"data root not found: {root}\n"
-            "The measurement needs the shared data sets (see docs/quality.md); pass --data-root.",
-            file=sys.stderr,
-        )
+    if not quality_html.has_data_root(root):
         return 2
     names = [n.strip() for n in args.sets.split(",") if n.strip()]
     unknown = [n for n in names if n not in SETS]

@@ -422,6 +422,19 @@ def by_set(results: list[Result]) -> dict[str, list[Result]]:
     return grouped
 
 
+def has_data_root(root: Path) -> bool:
+    """Whether the shared data sets are at ``root``; if not, say so on stderr."""
+    if root.is_dir():
+        return True
+    print(
+        f"data root not found: {root}\n"
+        "The quality measurement needs the shared data sets (see docs/quality.md);"
+        " pass --data-root.",
+        file=sys.stderr,
+    )
+    return False
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-root", type=Path, default=DEFAULT_DATA_ROOT)
@@ -437,13 +450,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     root: Path = args.data_root
-    if not root.is_dir():
-        print(
-            f"data root not found: {root}\n"
-            "The quality measurement needs the shared data sets (see docs/quality.md);"
-            " pass --data-root.",
-            file=sys.stderr,
-        )
+    if not has_data_root(root):
         return 2
     names = [n.strip() for n in args.sets.split(",") if n.strip()]
     pages: list[Page] = []
