@@ -418,6 +418,24 @@ def _filter_values(form: Mapping[str, str]) -> dict[str, str]:
 # -- pages ------------------------------------------------------------------------
 
 
+def _facet_entries(
+    params: SearchParams, name: str, values: list[tuple[str, int]]
+) -> list[tuple[str, int, str | None, bool]]:
+    """``(label, count, link, active)`` per value; years newest first, the undated last."""
+    if name == "year":
+        undated = [item for item in values if item[0] == UNDATED]
+        values = sorted((item for item in values if item[0] != UNDATED), reverse=True) + undated
+    entries: list[tuple[str, int, str | None, bool]] = []
+    for value, count in values:
+        if (name, value) == ("year", UNDATED):
+            # No date filter selects the undated: their bucket is no link.
+            entries.append((_t("undated"), count, None, False))
+        else:
+            link = _link("search", params.facet_args(name, value))
+            entries.append((value, count, link, params.facet_active(name, value)))
+    return entries
+
+
 def guide() -> ResponseReturnValue:
     """The query guide, so that the page's help leads somewhere."""
     from clipper.web.guide import guide_html
@@ -448,25 +466,7 @@ def _register_pages(app: Flask) -> None:
         facets = []
         for name in FACETS:
             values = result.facets.get(name, [])[:FACET_VALUES_SHOWN]
-            if name == "year":  # newest first, the undated bucket last
-                values = sorted(values, key=lambda item: (item[0] != UNDATED, item[0]))[::-1]
-            facets.append(
-                (
-                    name,
-                    [
-                        (
-                            _t("undated") if (name, value) == ("year", UNDATED) else value,
-                            count,
-                            # No date filter selects the undated: their bucket is no link.
-                            None
-                            if (name, value) == ("year", UNDATED)
-                            else _link("search", params.facet_args(name, value)),
-                            params.facet_active(name, value),
-                        )
-                        for value, count in values
-                    ],
-                )
-            )
+            facets.append((name, _facet_entries(params, name, values)))
         last_page = max(1, -(-result.total // PAGE_SIZE))
         total_text = _tc("results", result.total)
         if params.q:
