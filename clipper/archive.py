@@ -772,6 +772,10 @@ class Archive:
         """The ids of every stored clipping, sorted."""
         return sorted(self.corpus.iter_ids())
 
+    def segment_count(self) -> int:
+        """How many segments the index has: each search reads every one."""
+        return len(self._open_index()._segments())
+
     def optimize(self) -> tuple[int, int]:
         """Merge the index segments into one; returns the counts before and after."""
         from clipper.indexing import optimize
@@ -806,7 +810,7 @@ class Archive:
             index.update(
                 state=index_state(self.corpus),
                 documents=ix.doc_count(),
-                segments=len(ix._segments()),
+                segments=self.segment_count(),
                 bytes=_tree_size(self.corpus.index_dir),
             )
             if ix.doc_count() != count:
