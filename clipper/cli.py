@@ -22,7 +22,7 @@ from clipper.errors import EXIT_FAILURE, ClipperError
 if TYPE_CHECKING:
     from clipper.archive import Archive, SearchResult
     from clipper.ingest import Metadata
-    from clipper.searching import Filters, MatchMode
+    from clipper.options import Filters, MatchMode
 
 QUERY_GUIDE = "Query guide: docs/query.md in the clipper repository."
 # Kept here, not imported from clipper.export: --help must not load the core.
@@ -172,7 +172,7 @@ def filter_options(f: Callable[..., Any]) -> Callable[..., Any]:
         **kwargs: Any,
     ) -> Any:
         from clipper.dates import parse_period, parse_range
-        from clipper.searching import Filters
+        from clipper.options import Filters
 
         for name, value in (("--since", since), ("--until", until)):
             if value is not None:
@@ -565,14 +565,14 @@ def search(
     Accents, case, singular/plural and French elisions do not matter.
     """
     from clipper import render
-    from clipper.fields import FACET_FIELDS
+    from clipper.options import FACETS
 
     if not query.strip():
         raise click.BadParameter("empty query: give words to search for", param_hint="QUERY")
     for facet in facets:
-        if facet not in FACET_FIELDS:
+        if facet not in FACETS:
             raise click.BadParameter(
-                f"unknown facet {facet!r} (choose from {', '.join(FACET_FIELDS)})",
+                f"unknown facet {facet!r} (choose from {', '.join(FACETS)})",
                 param_hint="--facet",
             )
     if by and not timeline:

@@ -15,7 +15,6 @@ from clipper.records import export_record
 from clipper.textutil import one_line
 
 _SAFE_URL = re.compile(r"^https?://[^\s<>]+$")
-GROUPINGS = ("day", "source")
 CSV_KEYS = ("id", "date", "title", "source", "agency", "author", "lang", "url", "tags", "lead")
 _FRENCH_MONTHS = (
     "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",

@@ -24,6 +24,7 @@ from clipper.analysis import (
 from clipper.dates import parse_period, parse_range
 from clipper.errors import DateFormatError
 from clipper.model import ID_LENGTH
+from clipper.options import FACETS
 
 whooshfix.apply()
 
@@ -55,13 +56,9 @@ PHRASE_FIELDS = frozenset(
 )
 # Fields users may name in queries (``source:reuters``).
 # Facet names users give to --facet, and the field each counts.
-FACET_FIELDS = {
-    "source": "source_key",
-    "lang": "lang",
-    "agency": "agency_key",
-    "tag": "tag_label",
-    "year": "year",
-}
+FACET_FIELDS = dict(
+    zip(FACETS, ("source_key", "lang", "agency_key", "tag_label", "year"), strict=True)
+)
 QUERYABLE_FIELDS = (
     "title",
     "body",

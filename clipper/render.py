@@ -18,7 +18,7 @@ import click
 from clipper.archive import AddOutcome, AddReport, SearchResult, copy_summary
 from clipper.check import CheckReport
 from clipper.model import Clipping
-from clipper.searching import Timeline
+from clipper.options import Timeline
 from clipper.textutil import one_line, shorten, strip_controls
 
 HIT_CSV_COLUMNS = (

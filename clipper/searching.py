@@ -16,13 +16,13 @@ import time
 from array import array
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from heapq import heappush, heapreplace
 from itertools import islice
 from math import log
-from typing import Any, ClassVar, Literal
+from typing import Any
 
 from whoosh import collectors, scoring, sorting
 from whoosh import query as wq
@@ -56,6 +56,7 @@ from clipper.fields import (
     QUERYABLE_FIELDS,
     TEXT_FIELDS,
 )
+from clipper.options import MATCH_MODES, PERIODS, SORTS, Filters, MatchMode, Timeline
 from clipper.snippets import Span
 from clipper.textutil import fold
 
@@ -89,38 +90,6 @@ _QUOTED = re.compile(r'"[^"]*"?')
 # A word starting with * or ?: Whoosh would scan the whole lexicon for it (or
 # the analyzer would drop the wildcard and search another word).
 _LEADING_WILDCARD = re.compile(r"(?:^|(?<=[\s(+\-:]))[*?]+\w\S*")
-
-
-@dataclass
-class Filters:
-    """Restrictions applied besides the query text."""
-
-    source: str | None = None
-    lang: str | None = None
-    tag: str | None = None
-    since: str | None = None
-    until: str | None = None
-    agency: str | None = None
-    added_after: datetime | None = None  # for saved searches: only what is new
-
-    # The filters a person sets (by option, saved search or web form).
-    NAMES: ClassVar[tuple[str, ...]] = ("source", "lang", "tag", "agency", "since", "until")
-
-    @classmethod
-    def from_mapping(cls, values: Mapping[str, str | None]) -> Filters:
-        """Filters from ``{"source": ..., "since": ...}``; other keys are ignored."""
-        return cls(
-            source=values.get("source") or None,
-            lang=values.get("lang") or None,
-            tag=values.get("tag") or None,
-            agency=values.get("agency") or None,
-            since=values.get("since") or None,
-            until=values.get("until") or None,
-        )
-
-    def to_mapping(self) -> dict[str, str]:
-        """The filters that are set, as ``{name: value}``."""
-        return {name: value for name in self.NAMES if (value := getattr(self, name))}
 
 
 # Fields that read their whole value themselves (a date in words, a URL, an id).
@@ -668,8 +637,6 @@ def count_matches(searcher: Any, q: Any, filter_q: Any | None) -> int:
 
 # -- relaxed matching ---------------------------------------------------------
 
-MatchMode = Literal["all", "auto", "any"]
-MATCH_MODES: tuple[MatchMode, ...] = ("all", "auto", "any")
 # Strict (every word) is kept when it finds at least this many clippings; fewer
 # and the query is relaxed. docs/relevance.md has the measurements.
 RELAX_BELOW = 100
@@ -1274,9 +1241,6 @@ def _column_values(column: Any) -> Any:
 _DEADLINE_EVERY = 256
 
 
-SORTS = ("relevance", "date", "-date")
-
-
 # Every clipping has a year (of its date, or of when it was added): grouping by
 # it gives the set of matching documents, which the tag counts need.
 _ALL_MATCHES = "__matches"
@@ -1331,17 +1295,6 @@ def _tag_counts(reader: Any, matches: set[int]) -> list[tuple[str, int]]:
 
 def _facet_label(key: Any) -> str:
     return key.decode("utf-8") if isinstance(key, bytes) else str(key)
-
-
-PERIODS = ("day", "week", "month", "year")
-
-
-@dataclass
-class Timeline:
-    by: str
-    counts: list[tuple[str, int]]  # every period from the first to the last match
-    total: int
-    undated: int  # matches without a date: counted apart, not charted
 
 
 def timeline(searcher: Any, q: Any, filter_q: Any | None, by: str | None = None) -> Timeline:

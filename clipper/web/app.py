@@ -65,7 +65,7 @@ from clipper.errors import ClipperError, NotFoundError, UsageError
 from clipper.fetch import is_url
 from clipper.ingest import Metadata
 from clipper.model import UNDATED
-from clipper.searching import MATCH_MODES, PERIODS, SORTS, Filters, MatchMode
+from clipper.options import MATCH_MODES, PERIODS, SORTS, Filters, MatchMode
 from clipper.web.labels import DEFAULT_LANGUAGE, LANGUAGES, count_label, format_number, label
 from clipper.web.present import highlighted, page_numbers, paragraphs, safe_url, timeline_chart
 

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from markupsafe import Markup, escape
 
 if TYPE_CHECKING:
-    from clipper.searching import Timeline
+    from clipper.options import Timeline
     from clipper.snippets import Snippet
 
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")
