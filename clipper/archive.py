@@ -11,8 +11,8 @@ r"""The library API: a clipping archive on one corpus directory.
     'Les modèles Phi'
     >>> archive.close()
 
-Every command of the CLI is one call here. Whoosh is imported lazily, by the
-indexing and searching modules only.
+Every command of the CLI is one call here. The index is asked through
+:class:`~clipper.index.SearchIndex`, the one class below which Whoosh is used.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from clipper.errors import (
     ClipperError,
@@ -36,6 +36,7 @@ from clipper.errors import (
     unexpected_failure,
 )
 from clipper.fetch import is_url, unsupported_scheme
+from clipper.index import SearchIndex
 from clipper.ingest import STDIN_NAME, Metadata
 from clipper.locking import corpus_lock
 from clipper.model import Clipping, normalise_tags
@@ -54,8 +55,8 @@ from clipper.storage import Corpus, GroupWriter
 if TYPE_CHECKING:
     from clipper.check import CheckReport
     from clipper.fingerprint import NearDuplicateFinder, Signature
-    from clipper.indexing import IndexLookup, IndexWriter
-    from clipper.searching import Filters, MatchMode, Timeline
+    from clipper.index import IndexLookup, IndexWriter
+    from clipper.options import Filters, MatchMode, Timeline
     from clipper.watches import Watch
 
 # A JSON Lines file larger than this is prepared in worker processes.
@@ -228,8 +229,7 @@ class Archive:
 
     def __init__(self, corpus: Corpus) -> None:
         self.corpus = corpus
-        self._index: Any = None
-        self._searcher: Any = None
+        self.index = SearchIndex(corpus)
 
     @classmethod
     def open(cls, root: str | os.PathLike[str]) -> Archive:
@@ -244,12 +244,7 @@ class Archive:
         return self.corpus.root
 
     def close(self) -> None:
-        if self._searcher is not None:
-            self._searcher.close()
-            self._searcher = None
-        if self._index is not None:
-            self._index.close()
-            self._index = None
+        self.index.close()
 
     def __enter__(self) -> Archive:
         return self
@@ -259,23 +254,9 @@ class Archive:
 
     def __del__(self) -> None:
         # An archive dropped without close() still releases its open index files.
-        if getattr(self, "_searcher", None) is not None:
+        index = getattr(self, "index", None)
+        if index is not None and index.has_searcher:
             self.close()
-
-    @contextmanager
-    def _searching(self, ix: Any) -> Iterator[Any]:
-        """A searcher kept between calls, renewed when another commit made it stale.
-
-        Opening one reads every segment's term and column files; a process that
-        searches often (the web page, a script) pays it once per index change.
-        """
-        if self._searcher is None or not self._searcher.up_to_date():
-            if self._searcher is not None:
-                self._searcher.close()
-            from clipper.searching import open_searcher
-
-            self._searcher = open_searcher(ix)
-        yield self._searcher
 
     # -- adding --------------------------------------------------------
 
@@ -410,13 +391,11 @@ class Archive:
         jobs: int | None = None,
     ) -> AddReport:
         from clipper.fingerprint import NearDuplicateFinder
-        from clipper.indexing import CHECKPOINT_EVERY, reading, writing
-
         for outcome in report.failed:  # met while listing the sources
             if on_outcome:
                 on_outcome(outcome)
         finder = NearDuplicateFinder()
-        context = reading(self.corpus) if report.dry_run else writing(self.corpus, bulk=parallel)
+        context = self.index.reading() if report.dry_run else self.index.writing(bulk=parallel)
         with context as index:
             # Large batches store in groups (two syncs a group); small ones
             # make each clipping durable before reporting it.
@@ -426,7 +405,7 @@ class Archive:
                 finder,
                 dry_run=report.dry_run,
                 grouped=parallel,
-                checkpoint_every=CHECKPOINT_EVERY,
+                checkpoint_every=self.index.checkpoint_every(),
             )
             try:
                 for item in prepare_all(
@@ -468,13 +447,6 @@ class Archive:
         """The original bytes of a clipping already read (as :meth:`raw`, without the lookup)."""
         return self.corpus.read_original(clipping)
 
-    def _open_index(self, progress: Callable[[int], None] | None = None) -> Any:
-        if self._index is None:
-            from clipper.indexing import open_index
-
-            self._index = open_index(self.corpus, progress)
-        return self._index
-
     def search(
         self,
         query: str,
@@ -505,68 +477,43 @@ class Archive:
         takes any word. Each hit's ``matched`` and the result's ``words``,
         ``dropped`` and ``relaxed`` say how the query matched.
         """
-        from clipper.searching import (
-            SUGGEST_BELOW,
-            Deadline,
-            Filters,
-            bound_query,
-            filter_query,
-            highlight_spans,
-            make_parser,
-            matched_terms,
-            relaxed_search,
-            suggest_query,
-            user_query,
-        )
-
         if limit < 0 or offset < 0:
             raise ClipperError("limit and offset must not be negative")
-        deadline = Deadline(budget) if budget is not None else None
-        ix = self._open_index(progress)
-        q = user_query(make_parser(ix.schema), query)
-        fq = filter_query(ix.schema, filters or Filters())
-        with self._searching(ix) as searcher:
-            q = bound_query(q, searcher.reader(), deadline)
-            outcome = relaxed_search(
-                searcher,
-                q,
-                fq,
-                limit,
-                offset,
-                match=match if query.strip() else "all",
-                sort=sort if query.strip() else "-date",
-                collapse=collapse,
-                facets=list(facets),
-                deadline=deadline,
-            )
-            total, raw_hits, facet_counts = outcome.total, outcome.hits, outcome.facets
-            terms = matched_terms(q, searcher.reader()) if query.strip() else {}
-            suggestion = None
-            # A relaxed query that found something needs no correction.
-            if query.strip() and total < SUGGEST_BELOW and not (outcome.relaxed and total):
-                suggestion = suggest_query(searcher, query, self._text_of)
+        found = self.index.search(
+            query,
+            filters,
+            limit=limit,
+            offset=offset,
+            sort=sort,
+            collapse=collapse,
+            facets=facets,
+            match=match,
+            text_of=self._text_of,
+            progress=progress,
+            budget=budget,
+        )
         hits = []
-        for raw_hit in raw_hits:
+        terms = found.terms
+        for raw_hit in found.hits:
             try:
                 clipping = self.corpus.read(raw_hit.id)
             except ClipperError:
                 continue  # indexed but gone from the corpus: `clipper reindex` repairs
-            spans = highlight_spans(clipping.text, clipping.lang, terms) if terms else []
+            spans = self.index.highlight(clipping.text, clipping.lang, terms) if terms else []
             copies = [c for c in map(self._read_or_none, raw_hit.copies) if c is not None]
             snippet = make_snippet(clipping.text, spans)
             hits.append(Hit(clipping, raw_hit.score, snippet, copies, raw_hit.matched))
-        words = len(outcome.words) if query.strip() else 0
         return SearchResult(
             query,
-            total,
+            found.total,
             hits,
             offset,
-            facet_counts,
-            suggestion,
+            found.facets,
+            found.suggestion,
             match=match,
-            words=words,
-            relaxed=outcome.relaxed,
-            dropped=outcome.dropped,
+            words=found.words,
+            relaxed=found.relaxed,
+            dropped=found.dropped,
         )
 
     def _text_of(self, clipping_id: str) -> str:
@@ -581,48 +528,29 @@ class Archive:
 
     def copies(self, clipping: Clipping) -> list[Clipping]:
         """The other clippings of its near-duplicate group, oldest first."""
-        from clipper.indexing import reading
-
-        with reading(self.corpus) as index:
-            members = index.group_members(clipping.group)
+        members = self.index.group_members(clipping.group)
         others = [c for c in map(self._read_or_none, members) if c and c.id != clipping.id]
         return sorted(others, key=lambda c: c.added)
-
-    def _query_and_filter(self, query: str, filters: Filters | None) -> tuple[Any, Any, Any]:
-        from clipper.searching import Filters, filter_query, make_parser, user_query
-
-        ix = self._open_index()
-        q = user_query(make_parser(ix.schema), query)
-        return ix, q, filter_query(ix.schema, filters or Filters())
 
     def timeline(
         self, query: str = "", filters: Filters | None = None, *, by: str | None = None
     ) -> Timeline:
         """Matching clippings per period; undated ones count at the day they were added."""
-        from clipper.searching import bound_query, timeline
-
-        ix, q, fq = self._query_and_filter(query, filters)
-        with self._searching(ix) as searcher:
-            return timeline(searcher, bound_query(q, searcher.reader()), fq, by)
+        return self.index.timeline(query, filters, by)
 
     def similar(
         self, clipping_id: str, *, limit: int = 10, include_copies: bool = False
     ) -> list[Hit]:
         """The clippings closest to one clipping by its key terms (not its copies)."""
-        from clipper.searching import similar_to
-
         clipping = self.get(clipping_id)
-        ix = self._open_index()
-        with self._searching(ix) as searcher:
-            raw_hits = similar_to(
-                searcher,
-                clipping.id,
-                f"{clipping.title}\n{clipping.text}",
-                clipping.lang,
-                clipping.group,
-                limit=limit,
-                include_copies=include_copies,
-            )
+        raw_hits = self.index.similar(
+            clipping.id,
+            f"{clipping.title}\n{clipping.text}",
+            clipping.lang,
+            clipping.group,
+            limit=limit,
+            include_copies=include_copies,
+        )
         hits = []
         for raw_hit in raw_hits:
             other = self._read_or_none(raw_hit.id)
@@ -634,14 +562,8 @@ class Archive:
         self, query: str = "", filters: Filters | None = None, *, sort: str = "-date"
     ) -> list[Clipping]:
         """Every clipping matching a query and filters (for exports)."""
-        from clipper.searching import bound_query, count_matches, run_search
-
-        ix, q, fq = self._query_and_filter(query, filters)
-        with self._searching(ix) as searcher:
-            q = bound_query(q, searcher.reader())
-            total = count_matches(searcher, q, fq)
-            _, raw_hits, _ = run_search(searcher, q, fq, max(total, 1), 0, sort=sort)
-        return [c for c in map(self._read_or_none, (h.id for h in raw_hits)) if c is not None]
+        ids = self.index.matching_ids(query, filters, sort=sort)
+        return [c for c in map(self._read_or_none, ids) if c is not None]
 
     # -- saved searches --------------------------------------------------
 
@@ -707,16 +629,10 @@ class Archive:
         saved = watches.load(self.corpus)
         if not saved or not clipping_ids:
             return {}
-        from clipper.searching import bound_query, only_ids
-
         matches: dict[str, list[str]] = {}
         wanted = set(clipping_ids)
         for watch in saved:
-            ix, q, fq = self._query_and_filter(watch.query, _filters_from(watch.filters))
-            fq = only_ids(fq, wanted)
-            with self._searching(ix) as searcher:
-                q = bound_query(q, searcher.reader())
-                found = [hit["id"] for hit in searcher.search(q, filter=fq, limit=None)]
+            found = self.index.matching_among(watch.query, _filters_from(watch.filters), wanted)
             if found:
                 matches[watch.name] = sorted(found, key=clipping_ids.index)
         return matches
@@ -731,10 +647,8 @@ class Archive:
 
     def remove(self, clipping_ids: Iterable[str]) -> list[Clipping]:
         """Delete clippings from the corpus and the index; all ids are checked first."""
-        from clipper.indexing import writing
-
         clippings = [self.get(i) for i in clipping_ids]
-        with writing(self.corpus) as writer:
+        with self.index.writing() as writer:
             for clipping in clippings:
                 self.corpus.remove(clipping)
                 writer.delete(clipping.id)
@@ -745,13 +659,11 @@ class Archive:
         self, clipping_id: str, add: Iterable[str] = (), remove: Iterable[str] = ()
     ) -> Clipping:
         """Add and remove tags (case-insensitive); returns the updated clipping."""
-        from clipper.indexing import writing
-
         clipping = self.get(clipping_id)
         dropped = {t.casefold() for t in remove}
         tags = [t for t in clipping.tags if t.casefold() not in dropped]
         clipping.tags = normalise_tags(tags + list(add))
-        with writing(self.corpus) as writer:
+        with self.index.writing() as writer:
             self.corpus.update(clipping)
             writer.add(clipping)
         self._reset_index()
@@ -759,10 +671,7 @@ class Archive:
 
     def reindex(self, progress: Callable[[int], None] | None = None) -> int:
         """Rebuild the index from the corpus files; returns how many were indexed."""
-        from clipper.indexing import rebuild
-
-        self._reset_index()
-        return rebuild(self.corpus, progress)
+        return self.index.rebuild(progress)
 
     def count(self) -> int:
         """How many clippings the corpus holds."""
@@ -774,14 +683,11 @@ class Archive:
 
     def segment_count(self) -> int:
         """How many segments the index has: each search reads every one."""
-        return len(self._open_index()._segments())
+        return self.index.segment_count()
 
     def optimize(self) -> tuple[int, int]:
         """Merge the index segments into one; returns the counts before and after."""
-        from clipper.indexing import optimize
-
-        self._reset_index()
-        return optimize(self.corpus)
+        return self.index.optimize()
 
     def _reset_index(self) -> None:
         self.close()
@@ -799,21 +705,18 @@ class Archive:
 
     def info(self) -> dict[str, Any]:
         """Location, counts, index state, and the facets of the whole corpus."""
-        from clipper.indexing import index_state
-
         count = self.corpus.count()
-        state = index_state(self.corpus)
-        index: dict[str, Any] = {"state": state, "path": str(self.corpus.index_dir)}
+        index: dict[str, Any] = {"state": self.index.state(), "path": str(self.corpus.index_dir)}
         facets: dict[str, Any] = {}
         if count:
-            ix = self._open_index()  # builds a missing or stale index
+            documents = self.index.document_count()  # builds a missing or stale index
             index.update(
-                state=index_state(self.corpus),
-                documents=ix.doc_count(),
+                state=self.index.state(),
+                documents=documents,
                 segments=self.segment_count(),
                 bytes=_tree_size(self.corpus.index_dir),
             )
-            if ix.doc_count() != count:
+            if documents != count:
                 index["state"] = "out of date (run 'clipper reindex')"
             result = self.search("", facets=("source", "agency", "lang", "tag", "year"), limit=1)
             facets = result.to_dict()["facets"]
@@ -827,7 +730,7 @@ class Archive:
 
 
 def _filters_from(values: dict[str, str]) -> Filters:
-    from clipper.searching import Filters
+    from clipper.options import Filters
 
     unknown = set(values) - set(Filters.NAMES)
     if unknown:
@@ -961,10 +864,8 @@ class _Batch:
 
     @property
     def _writer(self) -> IndexWriter:
-        from clipper.indexing import IndexWriter
-
-        assert isinstance(self.index, IndexWriter)
-        return self.index
+        assert not self.dry_run  # a dry run only reads: its index is a lookup
+        return cast("IndexWriter", self.index)
 
     def _merge(self, item: Prepared, existing: Clipping) -> AddOutcome:
         """The same text again: merge new tags; index it if an interrupted run did not."""
@@ -984,8 +885,7 @@ class _Batch:
         return AddOutcome(item.name, "duplicate", existing, new_tags=new_tags)
 
     def _near_duplicate(self, item: Prepared) -> tuple[Clipping, float] | None:
-        from clipper.fingerprint import best_match, signature
-        from clipper.indexing import NEAR_CANDIDATES, fingerprint_text
+        from clipper.fingerprint import NEAR_CANDIDATES, best_match, fingerprint_text, signature
 
         candidates = self.index.near_candidates(item.signature, self.corpus)
         for clipping_id in self.finder.candidates(item.signature, NEAR_CANDIDATES):

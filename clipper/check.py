@@ -136,21 +136,22 @@ def _check_debris(corpus: Corpus, report: CheckReport, repair: bool) -> None:
 
 
 def _check_index(corpus: Corpus, report: CheckReport, repair: bool) -> None:
-    from clipper.indexing import diff, index_state, rebuild, sync
+    from clipper.index import SearchIndex
 
-    state = index_state(corpus)
+    index = SearchIndex(corpus)
+    state = index.state()
     if state != "ok":
         detail = "no index" if state == "missing" else "built by another schema version"
         if repair:
-            rebuild(corpus)
+            index.rebuild()
             report.index_rebuilt = True
         report.problems.append(Problem("index", str(corpus.index_dir), detail, repaired=repair))
         return
     try:
-        found = diff(corpus)
+        found = index.diff()
     except Exception as exc:  # an unreadable index is rebuilt, never trusted
         if repair:
-            rebuild(corpus)
+            index.rebuild()
             report.index_rebuilt = True
         detail = f"unreadable index ({type(exc).__name__})"
         report.problems.append(Problem("index", str(corpus.index_dir), detail, repaired=repair))
@@ -167,4 +168,4 @@ def _check_index(corpus: Corpus, report: CheckReport, repair: bool) -> None:
             }[kind]
             report.problems.append(Problem("index", clipping_id, detail, repaired=repair))
     if repair and (not found.clean or pending(corpus.root)):
-        sync(corpus, found)
+        index.sync(found)

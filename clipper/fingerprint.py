@@ -19,11 +19,15 @@ import zlib
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from clipper.textutil import fold
+
+if TYPE_CHECKING:
+    from clipper.model import Clipping
 
 NUM_PERM = 120
 BANDS = 20
@@ -34,6 +38,9 @@ SHINGLE_WORDS = 4
 # Estimated Jaccard similarity from which two clippings are near-duplicates.
 # Chosen from the OrangeSum duplicate groups (docs/quality.md).
 NEAR_DUPLICATE_THRESHOLD = 0.8
+# How many band-sharing documents (those sharing the most bands first) to confirm
+# by signature per new clipping: each costs a metadata read and a MinHash.
+NEAR_CANDIDATES = 5
 
 _MERSENNE = np.uint64((1 << 61) - 1)
 _MAX_HASH = np.uint64((1 << 32) - 1)
@@ -65,6 +72,11 @@ def shingles(text: str) -> npt.NDArray[np.uint64]:
     else:
         grams = {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - 3)}
     return np.fromiter((zlib.crc32(g.encode()) for g in grams), dtype=np.uint64, count=len(grams))
+
+
+def fingerprint_text(clipping: Clipping) -> str:
+    """What of a clipping its fingerprint is made from."""
+    return f"{clipping.title}\n{clipping.text}"
 
 
 def signature(text: str) -> Signature:

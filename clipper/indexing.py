@@ -113,7 +113,7 @@ def open_index(corpus: Corpus, progress: ProgressCallback | None = None) -> Any:
 def document_for(clipping: Clipping, sig: Signature | None = None) -> dict[str, Any]:
     """The Whoosh document for one clipping (``sig``: its fingerprint, if known)."""
     # Imported here: numpy costs a fresh `clipper search` 90 ms it does not need.
-    from clipper.fingerprint import band_bytes, signature
+    from clipper.fingerprint import band_bytes, fingerprint_text, signature
 
     if sig is None:
         sig = signature(fingerprint_text(clipping))
@@ -176,15 +176,6 @@ def _url_words(url: str | None) -> str | None:
     return urlsplit(url).hostname or url
 
 
-def fingerprint_text(clipping: Clipping) -> str:
-    return f"{clipping.title}\n{clipping.text}"
-
-
-# How many band-sharing documents (those sharing the most bands first) to confirm
-# by signature per new clipping: each costs a metadata read and a MinHash.
-NEAR_CANDIDATES = 5
-
-
 class IndexLookup:
     """Read-only questions to the committed index during a batch."""
 
@@ -203,7 +194,13 @@ class IndexLookup:
         Signatures are recomputed from the corpus (about 1 ms each) rather than
         stored: candidates are rare, and the index stays small.
         """
-        from clipper.fingerprint import band_values, best_candidates, signature
+        from clipper.fingerprint import (
+            NEAR_CANDIDATES,
+            band_values,
+            best_candidates,
+            fingerprint_text,
+            signature,
+        )
 
         values = band_values(sig)  # once, for every segment's table
         ranked: list[tuple[int, int]] = []  # (shared bands, document number)

@@ -29,6 +29,10 @@ WHOOSH_IMPORTERS = {
     "clipper.searching",
     "clipper.whooshfix",
 }
+# The adapter: SearchIndex (clipper.index) and the modules it drives.
+ADAPTER = {"clipper.index", *WHOOSH_IMPORTERS}
+# Outside the adapter, who uses it, and through which of its modules.
+ADAPTER_USERS = {"clipper.archive": {"clipper.index"}, "clipper.check": {"clipper.index"}}
 # The command line and what prints for it.
 CLICK_IMPORTERS = {"clipper.cli", "clipper.render"}
 # The web page's libraries, used under clipper/web/ only.
@@ -113,6 +117,14 @@ def test_the_archive_imports_no_whoosh():
     )
 
 
+def test_the_library_reaches_the_index_through_the_adapter_class_only():
+    users = {}
+    for name, path in clipper_modules().items():
+        if name not in ADAPTER and (used := imported_names(path, name) & ADAPTER):
+            users[name] = used
+    assert users == ADAPTER_USERS
+
+
 def _lazy_modules_loaded(module: str) -> set[str]:
     # A fresh interpreter: this one has loaded everything already.
     code = f"import sys, {module}\n" + "print(' '.join({m.split('.')[0] for m in sys.modules}))"
@@ -125,6 +137,11 @@ def _lazy_modules_loaded(module: str) -> set[str]:
 def test_importing_the_library_loads_neither_whoosh_nor_a_front_end():
     loaded = _lazy_modules_loaded("clipper.archive")
     assert {"whoosh", "click", "flask"} & loaded == set()
+
+
+@pytest.mark.parametrize("module", ["clipper.cli", "clipper.render", "clipper.options"])
+def test_the_command_line_loads_no_whoosh_before_it_searches(module):
+    assert "whoosh" not in _lazy_modules_loaded(module)
 
 
 def _front_end_files() -> Iterator[Path]:
@@ -143,13 +160,13 @@ def _ends_with_archive(node: ast.expr) -> bool:
 
 
 def archive_internals_used(path: Path) -> list[str]:
-    """``archive.corpus`` and ``archive._private`` accesses in a file, as ``line: text``."""
+    """``archive.corpus``, ``archive.index`` and ``archive._private`` uses, as ``line: text``."""
     found: list[tuple[int, str]] = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if not (isinstance(node, ast.Attribute) and _ends_with_archive(node.value)):
             continue
         private = node.attr.startswith("_") and not node.attr.startswith("__")
-        if private or node.attr == "corpus":
+        if private or node.attr in ("corpus", "index"):
             found.append((node.lineno, ast.unparse(node)))
     return [f"{line}: {text}" for line, text in sorted(found)]
 
@@ -159,12 +176,14 @@ def test_the_internals_reader_finds_what_it_looks_for(tmp_path):
     module.write_text(
         "n = archive.corpus.count()\n"
         "s = self.archive._open_index()\n"
+        "i = archive.index.segment_count()\n"
         "ok = archive.count() + args.corpus + archive.__class__\n",
         encoding="utf-8",
     )
     assert archive_internals_used(module) == [
         "1: archive.corpus",
         "2: self.archive._open_index",
+        "3: archive.index",
     ]
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
+
+from clipper.archive import Archive
+from clipper.index import SearchIndex
 from clipper.ingest import Metadata
 
 
@@ -17,3 +21,70 @@ def test_each_add_commits_a_segment_and_optimize_merges_them(archive):
     assert archive.info()["index"]["segments"] == 3
     assert archive.optimize() == (3, 1)
     assert archive.segment_count() == 1
+
+
+def test_the_adapter_answers_in_ids_and_counts(archive):
+    _add(archive, 3)
+    index = SearchIndex(archive.corpus)
+    try:
+        found = index.search(
+            "port numéro 1",
+            None,
+            limit=10,
+            offset=0,
+            sort="relevance",
+            collapse=False,
+            facets=("lang",),
+            match="all",
+            text_of=lambda _id: "",
+        )
+        first = archive.search('"Dépêche 1"', match="all").hits[0].clipping.id
+        assert found.total == 1
+        assert [hit.id for hit in found.hits] == [first]
+        assert found.facets == {"lang": [("fr", 1)]}
+        assert found.terms  # what highlighting marks
+        every = index.matching_ids("", None, sort="-date")
+        assert sorted(every) == archive.clipping_ids()
+        assert sorted(index.indexed_ids()) == archive.clipping_ids()
+        assert index.matching_among("navires", None, {first}) == [first]
+        assert index.matching_among("absent", None, set(every)) == []
+        assert index.document_count() == 3
+        assert index.state() == "ok"
+    finally:
+        index.close()
+
+
+def test_a_rebuild_through_the_adapter_indexes_the_corpus_again(archive):
+    _add(archive, 2)
+    index = SearchIndex(archive.corpus)
+    try:
+        assert index.rebuild() == 2
+        assert index.diff().clean
+        assert index.segment_count() == 1
+    finally:
+        index.close()
+
+
+def test_the_archive_keeps_no_whoosh_object(archive):
+    _add(archive, 2)
+    archive.search("port")
+    archive.timeline("port")
+    archive.similar(archive.clipping_ids()[0])
+    held = [*vars(archive).values(), *vars(archive.index).values()]
+    # The adapter holds the Whoosh index and searcher; the archive only the adapter.
+    assert [type(v).__module__ for v in vars(archive).values()] == [
+        "clipper.storage",
+        "clipper.index",
+    ]
+    assert any(type(v).__module__.startswith("whoosh") for v in held)
+
+
+def test_every_public_method_of_the_archive_returns_a_declared_type_not_any():
+    # Annotations are read as written (the module defers them): "Any" is Any.
+    returns = {
+        name: inspect.get_annotations(member).get("return")
+        for name, member in vars(Archive).items()
+        if inspect.isfunction(member) and not name.startswith("_")
+    }
+    assert {"search", "timeline", "similar", "segment_count"} <= returns.keys()
+    assert [name for name, hint in returns.items() if hint in (None, "Any")] == []

@@ -43,9 +43,7 @@ def _articles(tmp_path: Path, name: str, numbers: range) -> Path:
 
 
 def _index_ids(archive: Archive) -> list[str]:
-    ix = archive._open_index()
-    with ix.searcher() as searcher:
-        return [fields["id"] for fields in searcher.all_stored_fields()]
+    return archive.index.indexed_ids()
 
 
 # -- concurrency ---------------------------------------------------------------
