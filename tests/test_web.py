@@ -1264,3 +1264,26 @@ def test_undated_clippings_have_their_own_year_bucket_without_a_link(
         years
     )
     assert "since=undated" not in aside
+
+
+def test_views_are_importable_functions_registered_once_on_the_blueprint(app, corpus):
+    from clipper.web import app as web
+
+    views = {
+        "search": web.search,
+        "timeline": web.timeline,
+        "clipping": web.clipping,
+        "export": web.export,
+        "watches": web.watches,
+        "add": web.add,
+    }
+    for name, view in views.items():
+        assert app.view_functions[f"pages.{name}"] is view
+    # A view called alone, in a request of its own, renders its page.
+    with app.test_request_context("/timeline?q=tramway", headers={"Host": HOST}):
+        html = web.timeline()
+    assert isinstance(html, str)
+    assert "tramway" in html
+    with app.test_request_context(f"/clipping/{corpus['strike']}", headers={"Host": HOST}):
+        html = web.clipping(corpus["strike"])
+    assert "Grève des bus à Nantes" in html

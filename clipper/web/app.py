@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import (
+    Blueprint,
     Flask,
     abort,
     current_app,
@@ -164,7 +165,7 @@ def create_app(
     app.jinja_env.filters["highlighted"] = highlighted
     _register_guards(app)
     _register_errors(app)
-    _register_pages(app)
+    app.register_blueprint(pages)
     return app
 
 
@@ -431,9 +432,14 @@ def _facet_entries(
             # No date filter selects the undated: their bucket is no link.
             entries.append((_t("undated"), count, None, False))
         else:
-            link = _link("search", params.facet_args(name, value))
+            link = _link("pages.search", params.facet_args(name, value))
             entries.append((value, count, link, params.facet_active(name, value)))
     return entries
+
+
+# Every page of the site: views are module-level functions (importable, testable
+# alone) on this blueprint, which create_app registers.
+pages = Blueprint("pages", __name__)
 
 
 def guide() -> ResponseReturnValue:
@@ -444,248 +450,259 @@ def guide() -> ResponseReturnValue:
     return render_template("guide.html", active="search", page_title=title, body=guide_html())
 
 
-def _register_pages(app: Flask) -> None:
-    app.get("/guide")(guide)
+pages.get("/guide")(guide)
 
-    @app.get("/")
-    def search() -> ResponseReturnValue:
-        params = SearchParams.from_args(request.args)
-        with _archive() as archive:
-            result = archive.search(
-                params.q,
-                params.core_filters(),
-                limit=PAGE_SIZE,
-                offset=params.offset,
-                sort=params.sort,
-                collapse=params.collapse,
-                facets=FACETS,
-                budget=current_app.config[SEARCH_SECONDS_KEY],
-                match=params.match,
-            )
-            empty_corpus = result.total == 0 and archive.count() == 0
-        facets = []
-        for name in FACETS:
-            values = result.facets.get(name, [])[:FACET_VALUES_SHOWN]
-            facets.append((name, _facet_entries(params, name, values)))
-        last_page = max(1, -(-result.total // PAGE_SIZE))
-        total_text = _tc("results", result.total)
-        if params.q:
-            page_title = f"«{params.q}» — {total_text} — clipper"
-        else:
-            page_title = f"{_t('latest')} — {total_text} — clipper"
-        if params.page > 1:
-            page_title = f"{_t('page_n', n=params.page)} · {page_title}"
-        return render_template(
-            "search.html",
-            active="search",
-            page_title=page_title,
-            params=params,
-            result=result,
-            hits=result.hits,
-            first=params.offset + 1,
-            last=params.offset + len(result.hits),
-            facets=facets,
-            chips=_chips(params, "search"),
-            pages=page_numbers(params.page, last_page),
-            last_page=last_page,
-            empty_corpus=empty_corpus,
-            link_args=params.args(),
-            filter_keys=FILTER_KEYS,
-            sorts=SORTS,
-            match_modes=MATCH_MODES,
+
+@pages.get("/")
+def search() -> ResponseReturnValue:
+    params = SearchParams.from_args(request.args)
+    with _archive() as archive:
+        result = archive.search(
+            params.q,
+            params.core_filters(),
+            limit=PAGE_SIZE,
+            offset=params.offset,
+            sort=params.sort,
+            collapse=params.collapse,
+            facets=FACETS,
+            budget=current_app.config[SEARCH_SECONDS_KEY],
+            match=params.match,
         )
+        empty_corpus = result.total == 0 and archive.count() == 0
+    facets = []
+    for name in FACETS:
+        values = result.facets.get(name, [])[:FACET_VALUES_SHOWN]
+        facets.append((name, _facet_entries(params, name, values)))
+    last_page = max(1, -(-result.total // PAGE_SIZE))
+    total_text = _tc("results", result.total)
+    if params.q:
+        page_title = f"«{params.q}» — {total_text} — clipper"
+    else:
+        page_title = f"{_t('latest')} — {total_text} — clipper"
+    if params.page > 1:
+        page_title = f"{_t('page_n', n=params.page)} · {page_title}"
+    return render_template(
+        "search.html",
+        active="search",
+        page_title=page_title,
+        params=params,
+        result=result,
+        hits=result.hits,
+        first=params.offset + 1,
+        last=params.offset + len(result.hits),
+        facets=facets,
+        chips=_chips(params, "pages.search"),
+        pages=page_numbers(params.page, last_page),
+        last_page=last_page,
+        empty_corpus=empty_corpus,
+        link_args=params.args(),
+        filter_keys=FILTER_KEYS,
+        sorts=SORTS,
+        match_modes=MATCH_MODES,
+    )
 
-    @app.get("/timeline")
-    def timeline() -> ResponseReturnValue:
-        params = SearchParams.from_args(request.args)
-        by = request.args.get("by", "").strip() or None
-        if by is not None and by not in PERIODS:
-            raise UsageError(_t("invalid_by", by=by), hint=", ".join(PERIODS))
-        with _archive() as archive:
-            result = archive.timeline(params.q, params.core_filters(), by=by)
-        links = {
-            period: _link("search", params.args(page=None, **_period_filters(period)))
-            for period, _ in result.counts
-        }
-        title = _t("timeline_of", q=params.q) if params.q else _t("timeline_all")
-        return render_template(
-            "timeline.html",
-            active="timeline",
-            page_title=f"{title} — {_tc('results', result.total)} — clipper",
-            heading=title,
-            params=params,
-            timeline=result,
-            chart=timeline_chart(result),
-            links=links,
-            by=by,
-            periods=PERIODS,
-            chips=_chips(params, "timeline"),
+
+@pages.get("/timeline")
+def timeline() -> ResponseReturnValue:
+    params = SearchParams.from_args(request.args)
+    by = request.args.get("by", "").strip() or None
+    if by is not None and by not in PERIODS:
+        raise UsageError(_t("invalid_by", by=by), hint=", ".join(PERIODS))
+    with _archive() as archive:
+        result = archive.timeline(params.q, params.core_filters(), by=by)
+    links = {
+        period: _link("pages.search", params.args(page=None, **_period_filters(period)))
+        for period, _ in result.counts
+    }
+    title = _t("timeline_of", q=params.q) if params.q else _t("timeline_all")
+    return render_template(
+        "timeline.html",
+        active="timeline",
+        page_title=f"{title} — {_tc('results', result.total)} — clipper",
+        heading=title,
+        params=params,
+        timeline=result,
+        chart=timeline_chart(result),
+        links=links,
+        by=by,
+        periods=PERIODS,
+        chips=_chips(params, "pages.timeline"),
+    )
+
+
+@pages.get("/clipping/<clipping_id>")
+def clipping(clipping_id: str) -> ResponseReturnValue:
+    params = SearchParams.from_args(request.args)
+    with _archive() as archive:
+        found = archive.get(clipping_id)
+        copies = archive.copies(found)
+        related = archive.similar(found.id, limit=RELATED_SHOWN)
+    first_copy = next((c for c in copies if c.id == found.duplicate_of), None)
+    has_search = bool(params.q or params.filters)
+    return render_template(
+        "clipping.html",
+        active="search",
+        page_title=f"{found.title} — clipper",
+        c=found,
+        text=paragraphs(found.text),
+        subheadings=set(found.subheadings),
+        url=safe_url(found.url),
+        copies=copies,
+        first_copy=first_copy,
+        related=related,
+        back=_link("pages.search", params.args()) if has_search else None,
+        link_args=params.args(page=None),
+    )
+
+
+@pages.get("/clipping/<clipping_id>/original")
+def original(clipping_id: str) -> ResponseReturnValue:
+    with _archive() as archive:
+        found = archive.get(clipping_id)
+        data = archive.raw(found.id)
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", found.original) or f"{found.id}.orig"
+    response = send_file(
+        io.BytesIO(data),
+        mimetype="application/octet-stream",
+        as_attachment=True,
+        download_name=name,
+        max_age=0,
+    )
+    response.headers["Content-Security-Policy"] = DOWNLOAD_CSP
+    return response
+
+
+@pages.get("/export")
+def export() -> ResponseReturnValue:
+    from clipper import export as exporting
+
+    params = SearchParams.from_args(request.args)
+    fmt = request.args.get("format", "md")
+    if fmt not in EXPORTS:
+        raise UsageError(_t("invalid_format", fmt=fmt), hint=", ".join(EXPORTS))
+    group_by = request.args.get("group_by", "day")
+    if group_by not in GROUPINGS:
+        raise UsageError(f"unknown grouping {group_by!r}", hint=", ".join(GROUPINGS))
+    sort = request.args.get("sort", "").strip() or "-date"
+    with _archive() as archive:
+        clippings = archive.matching(params.q, params.core_filters(), sort=sort)
+    if fmt == "md":
+        text = exporting.to_markdown(
+            clippings,
+            title=REVIEW_TITLE,
+            query=params.q,
+            group_by=group_by,
+            exported=datetime.now(),
         )
+    elif fmt == "jsonl":
+        text = exporting.to_jsonl(clippings)
+    else:
+        text = exporting.to_csv(clippings)
+    content_type, extension = EXPORTS[fmt]
+    name = f"clipper-{date.today():%Y%m%d}.{extension}"
+    return Response(
+        text.encode("utf-8"),
+        content_type=content_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
 
-    @app.get("/clipping/<clipping_id>")
-    def clipping(clipping_id: str) -> ResponseReturnValue:
-        params = SearchParams.from_args(request.args)
+
+@pages.get("/watches")
+def watches() -> ResponseReturnValue:
+    rows = []
+    with _archive() as archive:
+        for watch in archive.watches():
+            filters = _filters(watch.filters)
+            filters.added_after = watch.since
+            try:
+                new: int | None = archive.search(
+                    watch.query, filters, limit=1, match="all"
+                ).total
+            except ClipperError:
+                new = None  # `Run` reports what is wrong with it
+            search_args = {"q": watch.query, **watch.filters}
+            rows.append((watch, new, search_args))
+    return render_template(
+        "watches.html",
+        active="watches",
+        page_title=f"{_t('watches_title')} — clipper",
+        rows=rows,
+        filter_keys=FILTER_KEYS,
+        form={},
+    )
+
+
+@pages.post("/watches")
+def watch_add() -> ResponseReturnValue:
+    name = request.form.get("name", "").strip()
+    query = request.form.get("q", "").strip()
+    with _archive() as archive:
+        saved = archive.add_watch(name, query, _filter_values(request.form))
+    flash(_t("watch_saved", name=saved.name))
+    return redirect(url_for("pages.watches"), code=303)
+
+
+@pages.post("/watches/remove")
+def watch_remove() -> ResponseReturnValue:
+    with _archive() as archive:
+        removed = archive.remove_watch(request.form.get("name", ""))
+    flash(_t("watch_removed", name=removed.name))
+    return redirect(url_for("pages.watches"), code=303)
+
+
+@pages.post("/watches/run")
+def watch_run() -> ResponseReturnValue:
+    name = request.form.get("name", "").strip() or None
+    with _archive() as archive:
+        runs = archive.run_watches(name)
+    return render_template(
+        "watch_run.html",
+        active="watches",
+        page_title=f"{_t('run_title')} — clipper",
+        runs=runs,
+    )
+
+
+@pages.get("/add")
+def add_form() -> ResponseReturnValue:
+    return _add_page(form={})
+
+
+@pages.post("/add")
+def add() -> ResponseReturnValue:
+    keys = ("text", "title", "source", "date", "tags", "url")
+    form = {key: request.form.get(key, "") for key in keys}
+    tags = [tag.strip() for tag in form["tags"].split(",") if tag.strip()]
+    metadata = Metadata(
+        title=form["title"].strip() or None,
+        source=form["source"].strip() or None,
+        date=form["date"].strip() or None,
+        tags=tags,
+    )
+    url = form["url"].strip()
+    if form["text"].strip():
         with _archive() as archive:
-            found = archive.get(clipping_id)
-            copies = archive.copies(found)
-            related = archive.similar(found.id, limit=RELATED_SHOWN)
-        first_copy = next((c for c in copies if c.id == found.duplicate_of), None)
-        has_search = bool(params.q or params.filters)
-        return render_template(
-            "clipping.html",
-            active="search",
-            page_title=f"{found.title} — clipper",
-            c=found,
-            text=paragraphs(found.text),
-            subheadings=set(found.subheadings),
-            url=safe_url(found.url),
-            copies=copies,
-            first_copy=first_copy,
-            related=related,
-            back=_link("search", params.args()) if has_search else None,
-            link_args=params.args(page=None),
-        )
-
-    @app.get("/clipping/<clipping_id>/original")
-    def original(clipping_id: str) -> ResponseReturnValue:
+            outcome = archive.add_bytes(form["text"].encode("utf-8"), PASTED_NAME, metadata)
+            watched = _watches_matching(archive, outcome)
+    elif url:
+        if not is_url(url):  # anything else would be read as a path on this machine
+            return _add_page(form=form, problem=_t("add_not_url"), status=400)
         with _archive() as archive:
-            found = archive.get(clipping_id)
-            data = archive.raw(found.id)
-        name = re.sub(r"[^A-Za-z0-9._-]", "_", found.original) or f"{found.id}.orig"
-        response = send_file(
-            io.BytesIO(data),
-            mimetype="application/octet-stream",
-            as_attachment=True,
-            download_name=name,
-            max_age=0,
-        )
-        response.headers["Content-Security-Policy"] = DOWNLOAD_CSP
-        return response
+            outcome = archive.add_paths([url], metadata).outcomes[0]
+            watched = _watches_matching(archive, outcome)
+    else:
+        return _add_page(form=form, problem=_t("add_nothing"), status=400)
+    if outcome.status == "failed":
+        return _add_page(form=form, outcome=outcome, status=400)
+    return _add_page(form={}, outcome=outcome, watched=watched)
 
-    @app.get("/export")
-    def export() -> ResponseReturnValue:
-        from clipper import export as exporting
 
-        params = SearchParams.from_args(request.args)
-        fmt = request.args.get("format", "md")
-        if fmt not in EXPORTS:
-            raise UsageError(_t("invalid_format", fmt=fmt), hint=", ".join(EXPORTS))
-        group_by = request.args.get("group_by", "day")
-        if group_by not in GROUPINGS:
-            raise UsageError(f"unknown grouping {group_by!r}", hint=", ".join(GROUPINGS))
-        sort = request.args.get("sort", "").strip() or "-date"
-        with _archive() as archive:
-            clippings = archive.matching(params.q, params.core_filters(), sort=sort)
-        if fmt == "md":
-            text = exporting.to_markdown(
-                clippings,
-                title=REVIEW_TITLE,
-                query=params.q,
-                group_by=group_by,
-                exported=datetime.now(),
-            )
-        elif fmt == "jsonl":
-            text = exporting.to_jsonl(clippings)
-        else:
-            text = exporting.to_csv(clippings)
-        content_type, extension = EXPORTS[fmt]
-        name = f"clipper-{date.today():%Y%m%d}.{extension}"
-        return Response(
-            text.encode("utf-8"),
-            content_type=content_type,
-            headers={
-                "Content-Disposition": f'attachment; filename="{name}"',
-                "Cache-Control": "no-store",
-            },
-        )
-
-    @app.get("/watches")
-    def watches() -> ResponseReturnValue:
-        rows = []
-        with _archive() as archive:
-            for watch in archive.watches():
-                filters = _filters(watch.filters)
-                filters.added_after = watch.since
-                try:
-                    new: int | None = archive.search(
-                        watch.query, filters, limit=1, match="all"
-                    ).total
-                except ClipperError:
-                    new = None  # `Run` reports what is wrong with it
-                search_args = {"q": watch.query, **watch.filters}
-                rows.append((watch, new, search_args))
-        return render_template(
-            "watches.html",
-            active="watches",
-            page_title=f"{_t('watches_title')} — clipper",
-            rows=rows,
-            filter_keys=FILTER_KEYS,
-            form={},
-        )
-
-    @app.post("/watches")
-    def watch_add() -> ResponseReturnValue:
-        name = request.form.get("name", "").strip()
-        query = request.form.get("q", "").strip()
-        with _archive() as archive:
-            saved = archive.add_watch(name, query, _filter_values(request.form))
-        flash(_t("watch_saved", name=saved.name))
-        return redirect(url_for("watches"), code=303)
-
-    @app.post("/watches/remove")
-    def watch_remove() -> ResponseReturnValue:
-        with _archive() as archive:
-            removed = archive.remove_watch(request.form.get("name", ""))
-        flash(_t("watch_removed", name=removed.name))
-        return redirect(url_for("watches"), code=303)
-
-    @app.post("/watches/run")
-    def watch_run() -> ResponseReturnValue:
-        name = request.form.get("name", "").strip() or None
-        with _archive() as archive:
-            runs = archive.run_watches(name)
-        return render_template(
-            "watch_run.html",
-            active="watches",
-            page_title=f"{_t('run_title')} — clipper",
-            runs=runs,
-        )
-
-    @app.get("/add")
-    def add_form() -> ResponseReturnValue:
-        return _add_page(form={})
-
-    @app.post("/add")
-    def add() -> ResponseReturnValue:
-        keys = ("text", "title", "source", "date", "tags", "url")
-        form = {key: request.form.get(key, "") for key in keys}
-        tags = [tag.strip() for tag in form["tags"].split(",") if tag.strip()]
-        metadata = Metadata(
-            title=form["title"].strip() or None,
-            source=form["source"].strip() or None,
-            date=form["date"].strip() or None,
-            tags=tags,
-        )
-        url = form["url"].strip()
-        if form["text"].strip():
-            with _archive() as archive:
-                outcome = archive.add_bytes(form["text"].encode("utf-8"), PASTED_NAME, metadata)
-                watched = _watches_matching(archive, outcome)
-        elif url:
-            if not is_url(url):  # anything else would be read as a path on this machine
-                return _add_page(form=form, problem=_t("add_not_url"), status=400)
-            with _archive() as archive:
-                outcome = archive.add_paths([url], metadata).outcomes[0]
-                watched = _watches_matching(archive, outcome)
-        else:
-            return _add_page(form=form, problem=_t("add_nothing"), status=400)
-        if outcome.status == "failed":
-            return _add_page(form=form, outcome=outcome, status=400)
-        return _add_page(form={}, outcome=outcome, watched=watched)
-
-    @app.get("/favicon.ico")
-    def favicon() -> ResponseReturnValue:
-        return send_from_directory(app.static_folder or "static", "favicon.svg")
+@pages.get("/favicon.ico")
+def favicon() -> ResponseReturnValue:
+    return send_from_directory(current_app.static_folder or "static", "favicon.svg")
 
 
 def _watches_matching(archive: Archive, outcome: AddOutcome) -> list[str]:
