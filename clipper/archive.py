@@ -40,6 +40,7 @@ from clipper.index import SearchIndex
 from clipper.ingest import STDIN_NAME, Metadata
 from clipper.locking import corpus_lock
 from clipper.model import Clipping, normalise_tags
+from clipper.options import REVIEW_TITLE
 from clipper.pipeline import (
     DEFAULT_MAX_BYTES,
     PARALLEL_THRESHOLD,
@@ -54,6 +55,7 @@ from clipper.storage import Corpus, GroupWriter
 
 if TYPE_CHECKING:
     from clipper.check import CheckReport
+    from clipper.export import Export
     from clipper.fingerprint import NearDuplicateFinder, Signature
     from clipper.index import IndexLookup, IndexWriter
     from clipper.options import Filters, MatchMode, Timeline
@@ -565,6 +567,34 @@ class Archive:
         ids = self.index.matching_ids(query, filters, sort=sort)
         return [c for c in map(self._read_or_none, ids) if c is not None]
 
+    def export(
+        self,
+        fmt: str,
+        query: str = "",
+        filters: Filters | None = None,
+        *,
+        sort: str = "-date",
+        title: str = REVIEW_TITLE,
+        group_by: str = "day",
+        with_originals: bool = False,
+    ) -> Export:
+        """Every clipping matching a query and filters, written as ``fmt``.
+
+        ``fmt``: ``jsonl`` (re-importable; ``with_originals`` adds the original
+        files), ``csv``, ``md`` (a press review titled ``title``, in sections
+        by ``group_by``) or ``opensearch`` (bulk NDJSON, with its mapping).
+        """
+        from clipper.export import export_as
+
+        return export_as(
+            fmt,
+            self.matching(query, filters, sort=sort),
+            query=query,
+            title=title,
+            group_by=group_by,
+            original=self.original if with_originals else None,
+        )
+
     # -- saved searches --------------------------------------------------
 
     def watches(self) -> list[Watch]:
@@ -613,14 +643,18 @@ class Archive:
             results = []
             started = watches.now_iso()
             for watch in chosen:
-                filters = _filters_from(watch.filters)
-                filters.added_after = watch.since
                 # Saved searches stay strict: a standing query must not widen.
-                result = self.search(watch.query, filters, limit=1000, sort="-date", match="all")
+                result = self.search(
+                    watch.query, _new_to(watch), limit=1000, sort="-date", match="all"
+                )
                 results.append((watch, result))
                 watch.last_run = started
             watches.save(self.corpus, saved)
         return results
+
+    def new_for_watch(self, watch: Watch) -> int:
+        """How many clippings its next run would report as new to a saved search."""
+        return self.search(watch.query, _new_to(watch), limit=1, match="all").total
 
     def watches_matching(self, clipping_ids: list[str]) -> dict[str, list[str]]:
         """For new clippings: which saved searches each matches (name -> ids)."""
@@ -736,6 +770,13 @@ def _filters_from(values: dict[str, str]) -> Filters:
     if unknown:
         raise UsageError(f"unknown filter {sorted(unknown)[0]!r} in a saved search")
     return Filters.from_mapping(values)
+
+
+def _new_to(watch: Watch) -> Filters:
+    """A saved search's filters, restricted to what was added since it last ran."""
+    filters = _filters_from(watch.filters)
+    filters.added_after = watch.since
+    return filters
 
 
 def _summarise(outcome: AddOutcome) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,15 +18,22 @@ import click
 
 from clipper import __version__
 from clipper.errors import EXIT_FAILURE, ClipperError
+from clipper.options import (
+    EXPORT_FORMATS,
+    GROUPINGS,
+    MATCH_MODES,
+    PERIODS,
+    REVIEW_TITLE,
+    SORTS,
+    MatchMode,
+)
 
 if TYPE_CHECKING:
     from clipper.archive import Archive, SearchResult
     from clipper.ingest import Metadata
-    from clipper.options import Filters, MatchMode
+    from clipper.options import Filters
 
 QUERY_GUIDE = "Query guide: docs/query.md in the clipper repository."
-# Kept here, not imported from clipper.export: --help must not load the core.
-EXPORT_FORMATS = ("jsonl", "csv", "md", "opensearch")
 
 
 class ClipperCommandError(click.ClickException):
@@ -509,7 +516,7 @@ def import_(
 @paging_options(limit=10)
 @click.option(
     "--sort",
-    type=click.Choice(["relevance", "date", "-date"]),
+    type=click.Choice(SORTS),
     default="relevance",
     show_default=True,
     help="Order: relevance (ties newest first), date (oldest first), -date (newest first).",
@@ -527,7 +534,7 @@ def import_(
 @click.option("--timeline", is_flag=True, help="Chart the number of matches per period.")
 @click.option(
     "--match",
-    type=click.Choice(["auto", "all", "any"]),
+    type=click.Choice(MATCH_MODES),
     default="auto",
     show_default=True,
     help="auto: every word, relaxed when that finds too few; all: every word, strictly; "
@@ -535,7 +542,7 @@ def import_(
 )
 @click.option(
     "--by",
-    type=click.Choice(["day", "week", "month", "year"]),
+    type=click.Choice(PERIODS),
     help="Period of the timeline (default: chosen from the span).",
 )
 @output_options("text", "json", "jsonl", "csv", "ids")
@@ -726,15 +733,15 @@ def watch_run(ctx: click.Context, name: str | None, fmt: str) -> None:
 )
 @click.option(
     "--group-by",
-    type=click.Choice(["day", "source"]),
+    type=click.Choice(GROUPINGS),
     default="day",
     show_default=True,
     help="Sections of the md press review.",
 )
-@click.option("--title", default="Revue de presse", show_default=True, help="Title of the review.")
+@click.option("--title", default=REVIEW_TITLE, show_default=True, help="Title of the review.")
 @click.option(
     "--sort",
-    type=click.Choice(["-date", "date", "relevance"]),
+    type=click.Choice(SORTS),
     default="-date",
     show_default=True,
 )
@@ -756,10 +763,6 @@ def export(
     with_originals: bool,
 ) -> None:
     """Export clippings matching QUERY (all if none) as jsonl, csv or a press review."""
-    from datetime import datetime
-
-    from clipper import export as exporting
-
     if fmt == "opensearch" and not output:
         raise click.UsageError(
             "--format opensearch writes two files: give --output FILE.ndjson "
@@ -768,36 +771,34 @@ def export(
     if with_originals and fmt != "jsonl":
         raise click.UsageError("--with-originals goes with --format jsonl")
     archive = _archive(ctx)
-    clippings = archive.matching(query, filters, sort=sort)
-    text: str | Iterable[str]
-    if fmt == "jsonl":  # line by line: with originals, the whole would not fit in memory
-        text = exporting.jsonl_lines(clippings, archive.original if with_originals else None)
-    elif fmt == "csv":
-        text = exporting.to_csv(clippings)
-    elif fmt == "md":
-        text = exporting.to_markdown(
-            clippings, title=title, query=query, group_by=group_by, exported=datetime.now()
-        )
-    else:
+    exported = archive.export(
+        fmt,
+        query,
+        filters,
+        sort=sort,
+        title=title,
+        group_by=group_by,
+        with_originals=with_originals,
+    )
+    if exported.mapping is not None:
         assert output is not None
-        text = exporting.to_opensearch_bulk(clippings)
         mapping = Path(output).with_suffix(".mapping.json")
         try:
-            mapping.write_text(exporting.opensearch_mapping_json(), encoding="utf-8")
+            mapping.write_text(exported.mapping, encoding="utf-8")
         except OSError as exc:
             raise click.ClickException(f"cannot write {mapping}: {exc.strerror}") from None
         _err(f"wrote the index mapping to {mapping}")
     if output:
         try:
             with open(output, "w", encoding="utf-8", newline="") as handle:
-                handle.writelines([text] if isinstance(text, str) else text)
+                handle.writelines(exported.parts)
         except OSError as exc:
             raise click.ClickException(f"cannot write {output}: {exc.strerror}") from None
-        _err(f"exported {len(clippings)} clippings to {output}")
+        _err(f"exported {exported.count} clippings to {output}")
     else:
-        for part in [text] if isinstance(text, str) else text:
+        for part in exported.parts:
             click.echo(part, nl=False)
-    if not clippings:
+    if not exported.count:
         _err("No clipping matches." if query else "The corpus is empty.")
         ctx.exit(EXIT_FAILURE)
 

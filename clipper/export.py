@@ -7,10 +7,13 @@ import io
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from clipper.errors import UsageError
 from clipper.model import Clipping
+from clipper.options import EXPORT_FORMATS, REVIEW_TITLE
 from clipper.records import export_record
 from clipper.textutil import one_line
 
@@ -20,6 +23,42 @@ _FRENCH_MONTHS = (
     "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
     "octobre", "novembre", "décembre",
 )  # fmt: skip
+
+
+@dataclass
+class Export:
+    """Clippings written in one format: the text in parts, and how many went in."""
+
+    count: int
+    parts: Iterable[str]  # jsonl: a line each, read as they are written
+    mapping: str | None = None  # opensearch: the index mapping (JSON), a file of its own
+
+
+def export_as(
+    fmt: str,
+    clippings: list[Clipping],
+    *,
+    query: str = "",
+    title: str = REVIEW_TITLE,
+    group_by: str = "day",
+    original: Callable[[Clipping], bytes] | None = None,
+) -> Export:
+    """The one dispatch of export formats (:data:`clipper.options.EXPORT_FORMATS`).
+
+    ``original`` (jsonl only) reads a clipping's original bytes to include them.
+    """
+    if fmt not in EXPORT_FORMATS:
+        raise UsageError(f"unknown export format {fmt!r}", hint=", ".join(EXPORT_FORMATS))
+    if fmt == "jsonl":  # line by line: with originals, the whole would not fit in memory
+        return Export(len(clippings), jsonl_lines(clippings, original))
+    if fmt == "csv":
+        return Export(len(clippings), [to_csv(clippings)])
+    if fmt == "md":
+        review = to_markdown(
+            clippings, title=title, query=query, group_by=group_by, exported=datetime.now()
+        )
+        return Export(len(clippings), [review])
+    return Export(len(clippings), [to_opensearch_bulk(clippings)], opensearch_mapping_json())
 
 
 def jsonl_lines(

@@ -34,7 +34,7 @@ import webbrowser
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +66,18 @@ from clipper.errors import ClipperError, NotFoundError, UsageError
 from clipper.fetch import is_url
 from clipper.ingest import Metadata
 from clipper.model import UNDATED
-from clipper.options import MATCH_MODES, PERIODS, SORTS, Filters, MatchMode
+from clipper.options import (
+    FACETS,
+    FILTER_NAMES,
+    GROUPINGS,
+    MATCH_MODES,
+    PERIODS,
+    REVIEW_TITLE,
+    SORTS,
+    WEB_EXPORT_FORMATS,
+    Filters,
+    MatchMode,
+)
 from clipper.web.labels import DEFAULT_LANGUAGE, LANGUAGES, count_label, format_number, label
 from clipper.web.present import highlighted, page_numbers, paragraphs, safe_url, timeline_chart
 
@@ -78,18 +89,15 @@ MAX_PAGE = 10_000
 # the caps of clipper.searching bound each query, this bounds what remains.
 SEARCH_SECONDS = 2.0
 SEARCH_SECONDS_KEY = "CLIPPER_SEARCH_SECONDS"
-FACETS = ("source", "lang", "agency", "tag", "year")
 FACET_VALUES_SHOWN = 12
-FILTER_KEYS = ("source", "lang", "agency", "tag", "since", "until")
+FILTER_KEYS = FILTER_NAMES
 RELATED_SHOWN = 5
 MAX_FORM_BYTES = 8 * 1024 * 1024
 PASTED_NAME = "pasted text"
-REVIEW_TITLE = "Revue de presse"  # as `clipper export --format md`
-GROUPINGS = ("day", "source")
-EXPORTS = {
-    "md": ("text/markdown; charset=utf-8", "md"),
-    "jsonl": ("application/x-ndjson; charset=utf-8", "jsonl"),
-    "csv": ("text/csv; charset=utf-8", "csv"),
+CONTENT_TYPES = {
+    "md": "text/markdown; charset=utf-8",
+    "jsonl": "application/x-ndjson; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",
 }
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -574,35 +582,23 @@ def original(clipping_id: str) -> ResponseReturnValue:
 
 @pages.get("/export")
 def export() -> ResponseReturnValue:
-    from clipper import export as exporting
-
     params = SearchParams.from_args(request.args)
     fmt = request.args.get("format", "md")
-    if fmt not in EXPORTS:
-        raise UsageError(_t("invalid_format", fmt=fmt), hint=", ".join(EXPORTS))
+    if fmt not in WEB_EXPORT_FORMATS:
+        raise UsageError(_t("invalid_format", fmt=fmt), hint=", ".join(WEB_EXPORT_FORMATS))
     group_by = request.args.get("group_by", "day")
     if group_by not in GROUPINGS:
         raise UsageError(f"unknown grouping {group_by!r}", hint=", ".join(GROUPINGS))
     sort = request.args.get("sort", "").strip() or "-date"
     with _archive() as archive:
-        clippings = archive.matching(params.q, params.core_filters(), sort=sort)
-    if fmt == "md":
-        text = exporting.to_markdown(
-            clippings,
-            title=REVIEW_TITLE,
-            query=params.q,
-            group_by=group_by,
-            exported=datetime.now(),
+        exported = archive.export(
+            fmt, params.q, params.core_filters(), sort=sort, title=REVIEW_TITLE, group_by=group_by
         )
-    elif fmt == "jsonl":
-        text = exporting.to_jsonl(clippings)
-    else:
-        text = exporting.to_csv(clippings)
-    content_type, extension = EXPORTS[fmt]
-    name = f"clipper-{date.today():%Y%m%d}.{extension}"
+        text = "".join(exported.parts)
+    name = f"clipper-{date.today():%Y%m%d}.{fmt}"
     return Response(
         text.encode("utf-8"),
-        content_type=content_type,
+        content_type=CONTENT_TYPES[fmt],
         headers={
             "Content-Disposition": f'attachment; filename="{name}"',
             "Cache-Control": "no-store",
@@ -615,12 +611,8 @@ def watches() -> ResponseReturnValue:
     rows = []
     with _archive() as archive:
         for watch in archive.watches():
-            filters = _filters(watch.filters)
-            filters.added_after = watch.since
             try:
-                new: int | None = archive.search(
-                    watch.query, filters, limit=1, match="all"
-                ).total
+                new: int | None = archive.new_for_watch(watch)
             except ClipperError:
                 new = None  # `Run` reports what is wrong with it
             search_args = {"q": watch.query, **watch.filters}
