@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from clipper.errors import (
     ClipperError,
@@ -85,6 +85,10 @@ def locate_corpus(option: str | os.PathLike[str] | None = None, cwd: Path | None
 # -- results -------------------------------------------------------------
 
 
+# What became of one input; JSON output and reports show these strings.
+AddStatus = Literal["added", "duplicate", "failed"]
+
+
 @dataclass(slots=True)
 class AddOutcome:
     """What happened to one input of an ``add`` or ``import``.
@@ -95,7 +99,7 @@ class AddOutcome:
     """
 
     name: str
-    status: str
+    status: AddStatus
     clipping: Clipping | None = None
     error: str | None = None
     new_tags: list[str] = field(default_factory=list)

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from clipper.decoding import repair_surrogates, without_surrogates
 from clipper.errors import ClipperError, InputError, unexpected_failure
@@ -53,12 +53,16 @@ PARALLEL_THRESHOLD = 32
 QUEUE_PER_WORKER = 16
 
 
+# What an input is: a file to read, bytes already read, a JSON line or a URL.
+SourceKind = Literal["file", "bytes", "jsonl", "url"]
+
+
 @dataclass
 class Source:
     """One input: a file to read, bytes already read, a JSON line or a URL."""
 
     name: str
-    kind: str = "file"  # "file", "bytes", "jsonl", "url"
+    kind: SourceKind = "file"
     path: str | None = None
     data: bytes | None = None
     format: str | None = None  # forced format ("email" for mbox messages)
@@ -220,7 +224,7 @@ def extract_source(source: Source, data: bytes, fmt: str, url: str | None = None
     return without_surrogates(extract_by_format(fmt, data, source.name, url=url))
 
 
-def format_of_original(original: str) -> tuple[str, str | None]:
+def format_of_original(original: str) -> tuple[SourceKind, str | None]:
     """(source kind, format) of a stored original, from its file name."""
     suffix = Path(original).suffix.lower()
     if suffix == ".jsonl":
