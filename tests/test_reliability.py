@@ -49,6 +49,7 @@ def _index_ids(archive: Archive) -> list[str]:
 # -- concurrency ---------------------------------------------------------------
 
 
+@pytest.mark.slow  # starts and kills processes
 def test_concurrent_writers_and_searchers_lose_nothing(tmp_path, corpus_dir):
     Archive.open_or_create(corpus_dir).close()
     # Four importers with overlapping files (the same article from two of them).
@@ -84,6 +85,7 @@ def test_concurrent_writers_and_searchers_lose_nothing(tmp_path, corpus_dir):
     assert diff(archive.corpus).clean
 
 
+@pytest.mark.slow  # starts and kills processes
 def test_a_writer_that_cannot_get_the_lock_says_who_holds_it(tmp_path, corpus_dir):
     archive = Archive.open_or_create(corpus_dir)
     article = _articles(tmp_path, "one.jsonl", range(1))
@@ -103,6 +105,7 @@ def test_a_writer_that_cannot_get_the_lock_says_who_holds_it(tmp_path, corpus_di
     assert archive.corpus.count() == 0
 
 
+@pytest.mark.slow  # starts and kills processes
 def test_searches_run_while_a_writer_holds_the_lock(tmp_path, corpus_dir):
     archive = Archive.open_or_create(corpus_dir)
     archive.import_jsonl(_articles(tmp_path, "a.jsonl", range(5)))
@@ -122,6 +125,7 @@ def test_searches_run_while_a_writer_holds_the_lock(tmp_path, corpus_dir):
 KILLS = 6
 
 
+@pytest.mark.slow  # starts and kills processes
 def test_import_killed_at_random_points_then_resumed(tmp_path, corpus_dir):
     import random
 
@@ -200,6 +204,7 @@ def _wait_for_exit(pid: int, timeout: float) -> bool:
         os.close(handle)
 
 
+@pytest.mark.slow  # starts and kills processes
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc, uses pidfd")
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: no worker processes")
 def test_a_killed_bulk_import_leaves_no_worker_behind(tmp_path, corpus_dir):
@@ -223,6 +228,7 @@ def test_a_killed_bulk_import_leaves_no_worker_behind(tmp_path, corpus_dir):
     assert errors.read_text() == ""
 
 
+@pytest.mark.slow  # starts worker processes and ends them
 def test_a_bulk_import_failing_midway_ends_its_workers(tmp_path, corpus_dir, monkeypatch):
     import multiprocessing
 
@@ -518,6 +524,7 @@ def test_an_index_of_an_older_version_with_vanished_classes_is_rebuilt(
     reopened.close()
 
 
+@pytest.mark.slow  # starts and kills processes
 def test_a_reader_that_stops_early_is_not_an_error(tmp_path, corpus_dir):
     # More than a pipe's buffer of JSON Lines, so that writing hits the closed pipe.
     Archive.open_or_create(corpus_dir).import_jsonl(_articles(tmp_path, "a.jsonl", range(300)))

@@ -26,6 +26,9 @@ from clipper.archive import Archive
 from clipper.ingest import Metadata
 from clipper.web.app import build_server
 
+# Each test drives a real browser: the fast set (pytest -m "not slow") skips them.
+pytestmark = pytest.mark.slow
+
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
     pytest.skip(
