@@ -9,6 +9,7 @@ click or Flask changes them here, on purpose.
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -190,3 +191,18 @@ def test_the_internals_reader_finds_what_it_looks_for(tmp_path):
 @pytest.mark.parametrize("path", list(_front_end_files()), ids=lambda p: str(p.relative_to(ROOT)))
 def test_front_ends_and_benchmarks_use_the_archive_public_api_only(path):
     assert archive_internals_used(path) == []
+
+
+def test_the_readme_architecture_names_the_pinned_modules():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Architecture", 1)[1].split("\n## ", 1)[0]
+    whoosh_line = re.search(r"Only the adapter's modules \(([^)]*)\)", section)
+    assert whoosh_line is not None
+    named = {f"clipper.{name}" for name in re.findall(r"`(\w+)`", whoosh_line[1])}
+    assert named == WHOOSH_IMPORTERS
+    click_line = re.search(r"Only (`\w+`) and (`\w+`) import click", section)
+    assert click_line is not None
+    assert {f"clipper.{name.strip('`')}" for name in click_line.groups()} == CLICK_IMPORTERS
+    users = re.search(r"only `(\w+)` and `(\w+)`\s+use it", section)
+    assert users is not None
+    assert {f"clipper.{name}" for name in users.groups()} == ADAPTER_USERS.keys()
