@@ -397,6 +397,7 @@ class Archive:
         jobs: int | None = None,
     ) -> AddReport:
         from clipper.fingerprint import NearDuplicateFinder
+
         for outcome in report.failed:  # met while listing the sources
             if on_outcome:
                 on_outcome(outcome)
