@@ -516,14 +516,14 @@ class Archive:
             matched_terms,
             relaxed_search,
             suggest_query,
-            user_query,
+            user_query_counting,
         )
 
         if limit < 0 or offset < 0:
             raise ClipperError("limit and offset must not be negative")
         deadline = Deadline(budget) if budget is not None else None
         ix = self._open_index(progress)
-        q = user_query(make_parser(ix.schema), query)
+        q, repeats = user_query_counting(make_parser(ix.schema), query)
         fq = filter_query(ix.schema, filters or Filters())
         with self._searching(ix) as searcher:
             q = bound_query(q, searcher.reader(), deadline)
@@ -538,6 +538,8 @@ class Archive:
                 collapse=collapse,
                 facets=list(facets),
                 deadline=deadline,
+                repeats=repeats,
+                text_of=self._text_of,
             )
             total, raw_hits, facet_counts = outcome.total, outcome.hits, outcome.facets
             terms = matched_terms(q, searcher.reader()) if query.strip() else {}
