@@ -318,7 +318,30 @@ def analyze(analyzer: Any, text: str, mode: str = "index") -> list[str]:
     return [t.text for t in analyzer(text, mode=mode)]
 
 
-_ALL_STOPWORDS = frozenset().union(*(_folded_stopwords(lang) for lang in STEMMED_LANGUAGES))
+# Question words: optional in a query, as the English list's what/why/how are,
+# but still indexed (not in the stemmed fields' stop lists).
+_QUESTION_WORDS = {
+    "fr": {
+        "pourquoi",
+        "comment",
+        "combien",
+        "quand",
+        "quel",
+        "quels",
+        "quelle",
+        "quelles",
+        "quoi",
+        "lequel",
+        "laquelle",
+        "lesquels",
+        "lesquelles",
+        "est-ce",
+    },
+    "en": {"whose"},
+}
+_ALL_STOPWORDS = frozenset().union(
+    *(_folded_stopwords(lang) | _QUESTION_WORDS[lang] for lang in STEMMED_LANGUAGES)
+)
 
 
 def is_stopword(folded: str) -> bool:

@@ -109,7 +109,8 @@ class SearchIndex:
         progress: ProgressCallback | None = None,
         budget: float | None = None,
     ) -> Found:
-        """One page of hits (see :meth:`Archive.search`); ``text_of(id)`` feeds the suggestion."""
+        """One page of hits (see :meth:`Archive.search`); ``text_of(id)`` feeds the
+        suggestion and a question's feedback words."""
         from clipper.searching import (
             SUGGEST_BELOW,
             Deadline,
@@ -119,12 +120,12 @@ class SearchIndex:
             matched_terms,
             relaxed_search,
             suggest_query,
-            user_query,
+            user_query_counting,
         )
 
         deadline = Deadline(budget) if budget is not None else None
         ix = self._open(progress)
-        q = user_query(make_parser(ix.schema), query)
+        q, repeats = user_query_counting(make_parser(ix.schema), query)
         fq = filter_query(ix.schema, filters or Filters())
         with self._searching() as searcher:
             q = bound_query(q, searcher.reader(), deadline)
@@ -139,6 +140,8 @@ class SearchIndex:
                 collapse=collapse,
                 facets=list(facets),
                 deadline=deadline,
+                repeats=repeats,
+                text_of=text_of,
             )
             terms = matched_terms(q, searcher.reader()) if query.strip() else {}
             suggestion = None

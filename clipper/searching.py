@@ -15,8 +15,8 @@ import sys
 import time
 from array import array
 from bisect import bisect_left
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from heapq import heappush, heapreplace
@@ -153,6 +153,12 @@ def make_parser(schema: Any) -> QueryParser:
 
 def parse_query(parser: QueryParser, text: str) -> Any:
     """Parse a user query; raise :class:`QuerySyntaxError` with a one-line reason."""
+    return parse_counting(parser, text)[0]
+
+
+def parse_counting(parser: QueryParser, text: str) -> tuple[Any, dict[str, int]]:
+    """:func:`parse_query`, and how many times each free word repeated in it
+    appears (normalising keeps one; a question that repeats a word means it)."""
     if len(text) > MAX_QUERY_CHARS:
         # A pasted question is searched on its first words, up to the cap.
         cut = text[: MAX_QUERY_CHARS + 1].rsplit(None, 1)[0] if " " in text else ""
@@ -181,7 +187,7 @@ def parse_query(parser: QueryParser, text: str) -> Any:
         )
     text = join_spaced_numbers(_unknown_field_colons(text))
     try:
-        parsed = parser.parse(text)
+        parsed = parser.parse(text, normalize=False)
     except QueryParserError as exc:
         raise QuerySyntaxError(f"cannot parse query {text!r}: {exc}") from exc
     except (ValueError, TypeError, IndexError, KeyError, AttributeError, RecursionError) as exc:
@@ -191,6 +197,7 @@ def parse_query(parser: QueryParser, text: str) -> Any:
             f"cannot parse query {text!r}", hint="check quotes, brackets and operators"
         ) from exc
     _raise_errors(parsed)
+    repeats = _repeats(parsed)
     parsed = parsed.normalize()
     _check_costly_words(parsed)
     if parsed is wq.NullQuery or isinstance(parsed, type(wq.NullQuery)):
@@ -202,12 +209,23 @@ def parse_query(parser: QueryParser, text: str) -> Any:
         raise QuerySyntaxError(
             f"query {text!r} has nothing to search for", hint="give words to search for"
         )
-    return parsed
+    return parsed, repeats
+
+
+def _repeats(parsed: Any) -> dict[str, int]:
+    parts = parsed.subqueries if isinstance(parsed, wq.And) else [parsed]
+    counts = Counter(word for part in parts if (word := _free_word(part.normalize())))
+    return {word: n for word, n in counts.items() if n > 1}
 
 
 def user_query(parser: QueryParser, text: str) -> Any:
     """The parsed query; every clipping for an empty one."""
     return parse_query(parser, text) if text.strip() else wq.Every()
+
+
+def user_query_counting(parser: QueryParser, text: str) -> tuple[Any, dict[str, int]]:
+    """:func:`user_query`, and the words it repeats (:func:`parse_counting`)."""
+    return parse_counting(parser, text) if text.strip() else (wq.Every(), {})
 
 
 def only_ids(filter_q: Any | None, ids: Iterable[str]) -> Any:
@@ -651,12 +669,27 @@ MAX_RELAX_WORDS = 48
 # small archive's shares say little.
 COMMON_SHARE = 0.25
 COMMON_MIN_DOCUMENTS = 1000
-# Above any BM25 sum: a relaxed rank is coverage step * _STEP + score.
-_STEP = 1e6
-# Documents are ranked by the share of the query's weight (idf) they matched,
-# in this many steps, then by score: more words first, yet a document missing
-# only a near-useless word is not pushed below every complete one.
-COVERAGE_STEPS = 4
+# A relaxed clipping ranks by its score times the share of the query's weight
+# (idf, times repeats) it holds, to this power: a few remembered words want
+# every word, a question of QUESTION_WORDS words or more is ranked nearer
+# its score (a question has words no answer uses).
+COVERAGE_POWER = 2.0
+QUESTION_COVERAGE_POWER = 1.0
+QUESTION_WORDS = 6
+# Clippings scored when relaxing: those holding the largest shares of the
+# query's weight (scoring every clipping with any word of a question is what
+# made an OR slow).
+MAX_SCORED = 1000
+# Pseudo-relevance feedback for questions: the words most typical of the
+# first FEEDBACK_DOCS clippings (found in FEEDBACK_MIN_DOCS of them or more,
+# weighted by frequency and rarity) are added to the question, at most
+# FEEDBACK_WORDS, the best weighing as one of its words, and re-rank the
+# first FEEDBACK_RERANK clippings. docs/relevance.md has the measurements.
+FEEDBACK_DOCS = 10
+FEEDBACK_MIN_DOCS = 2
+FEEDBACK_WORDS = 20
+FEEDBACK_CHARS = 5000
+FEEDBACK_RERANK = 200
 
 
 class LuceneBM25F(scoring.BM25F):
@@ -706,7 +739,9 @@ class Outcome:
     relaxed: bool = False
 
 
-def split_words(q: Any) -> tuple[list[QueryWord], list[Any]]:
+def split_words(
+    q: Any, repeats: Mapping[str, int] | None = None
+) -> tuple[list[QueryWord], list[Any]]:
     """The free words of the query's top-level AND, and its other parts.
 
     A free word is what ``_FieldExpansionPlugin`` made of one unfielded word:
@@ -722,10 +757,8 @@ def split_words(q: Any) -> tuple[list[QueryWord], list[Any]]:
         if text is None:
             others.append(part)
         elif all(w.text != text for w in words):
-            words.append(QueryWord(text, part))
-        else:  # a word a question repeats matters more to it, as in BM25's query tf
-            word = next(w for w in words if w.text == text)
-            word.repeats += 1
+            # A word a question repeats matters more to it, as in BM25's query tf.
+            words.append(QueryWord(text, part, repeats=(repeats or {}).get(text, 1)))
     return words, others
 
 
@@ -762,6 +795,8 @@ def relaxed_search(
     collapse: bool = False,
     facets: Sequence[str] = (),
     deadline: Deadline | None = None,
+    repeats: Mapping[str, int] | None = None,
+    text_of: Callable[[str], str] | None = None,
 ) -> Outcome:
     """:func:`run_search` with relaxed matching (``q`` already bounded).
 
@@ -771,7 +806,8 @@ def relaxed_search(
     found nowhere, then the most frequent, one at a time, until enough are
     found; if none is enough, any word matches. ``any``: any word matches
     from the start. Documents matching a larger share of the query's weight
-    rank first (:data:`COVERAGE_STEPS`), then by score.
+    rank first (:data:`COVERAGE_POWER`); questions get feedback words
+    (:data:`FEEDBACK_DOCS`).
     """
     if match not in MATCH_MODES:
         raise QuerySyntaxError(f"unknown match mode {match!r}", hint="use all, auto or any")
@@ -795,7 +831,7 @@ def relaxed_search(
             words_of=words_of,
         )
 
-    words, others = split_words(q)
+    words, others = split_words(q, repeats)
     content = [w for w in words if not is_stopword(w.text)]
     names = [w.text for w in content]
     if match == "all" or not content or (len(content) == 1 and not others):
@@ -875,20 +911,21 @@ def relaxed_search(
     # common are dropped first.
     required = min(len(sizes), len(found))
     count = searcher.doc_count_all()
-    weights = [bm25_idf(w.documents, count) for w in found]
+    weights = [bm25_idf(w.documents, count) * w.repeats for w in found]
     total_weight = sum(weights)
     sets = [docs_of(w) for w in found]
+    question = len(found) >= QUESTION_WORDS
+    power = QUESTION_COVERAGE_POWER if question else COVERAGE_POWER
 
     def words_of(docnum: int) -> int:
         return sum(docnum in docs for docs in sets)
 
-    def step(share: float) -> int:
-        """The coverage step of a clipping holding ``share`` of the query's weight."""
-        return int(share / total_weight * COVERAGE_STEPS + 1e-9)
+    def coverage(docnum: int) -> float:
+        share = sum(wt for wt, docs in zip(weights, sets, strict=True) if docnum in docs)
+        return (share / total_weight) ** power
 
     def rank(docnum: int, score: float) -> float:
-        share = sum(wt for wt, docs in zip(weights, sets, strict=True) if docnum in docs)
-        return step(share) * _STEP + score
+        return score * coverage(docnum)
 
     queries = [_boosted(w.query, w.repeats) if w.repeats > 1 else w.query for w in found]
     if required:
@@ -897,9 +934,8 @@ def relaxed_search(
     else:
         relaxed_q = _and([*others, wq.Or(queries)])
     if sort == "relevance" and not collapse and not facets and not others:
-        # Only the clippings in the best coverage steps can reach the page:
-        # score those alone (BM25 over every posting of every word is what
-        # made an OR of a question slow) and count the rest from the sets.
+        # Score only the clippings holding the largest shares of the query's
+        # weight, and count the rest from the sets.
         domain = _domain(sets[:required]) if required else set().union(*sets)
         if filter_q is not None:
             domain &= set(searcher.docs_for_query(filter_q))
@@ -908,20 +944,16 @@ def relaxed_search(
             for docnum in docs & domain if len(docs) > len(domain) else docs:
                 if docnum in shares:
                     shares[docnum] += weight
-        steps: dict[int, list[int]] = defaultdict(list)
-        for docnum, share in shares.items():
-            steps[step(share)].append(docnum)
-        candidates: list[int] = []
-        for best in sorted(steps, reverse=True):
-            if len(candidates) >= offset + limit:
-                break
-            candidates += steps[best]
+        scored = max(MAX_SCORED, offset + limit)
+        candidates = sorted(shares, key=lambda d: (-shares[d], d))[:scored]
         postings = [
             _boosted_postings(term, word.repeats)
             for word in found
             for term in documents[word.text][1]
         ]
         scores = _bm25_scores(searcher, candidates, postings)
+        if question and text_of is not None and candidates:
+            scores = _with_feedback(searcher, candidates, scores, rank, found, text_of)
         _, hits, counts = run(DocList(candidates, scores), rank, words_of)
         total = len(domain)
     else:
@@ -1009,6 +1041,68 @@ def _bm25_scores(searcher: Any, docnums: list[int], postings: list[_TermPostings
                 norm = tf + k1 * ((1 - b) + b * length / average)
                 scores[n] += term.boost * idf * tf * (k1 + 1) / norm
     return scores
+
+
+def _with_feedback(
+    searcher: Any,
+    candidates: list[int],
+    scores: list[float],
+    rank: Callable[[int, float], float],
+    found: list[QueryWord],
+    text_of: Callable[[str], str],
+) -> list[float]:
+    """``scores`` with the feedback words' scores added to the first
+    :data:`FEEDBACK_RERANK` candidates (see :data:`FEEDBACK_DOCS`)."""
+    order = sorted(range(len(candidates)), key=lambda i: -rank(candidates[i], scores[i]))
+    feedback = order[:FEEDBACK_DOCS]
+    mass = sum(scores[i] for i in feedback) or 1.0
+    # The question's own words, in any form, are not feedback.
+    stems = {stem_word(lang, w.text) for w in found for lang in STEMMED_LANGUAGES}
+    weight: dict[str, float] = defaultdict(float)
+    seen_in: Counter[str] = Counter()
+    for i in feedback:
+        text = text_of(searcher.stored_fields(candidates[i])["id"])
+        forms = Counter(
+            form
+            for form, _, _ in word_forms(text, FEEDBACK_CHARS)
+            if len(form) > 2 and form.isalpha() and not is_stopword(form)
+        )
+        length = sum(forms.values()) or 1
+        for form, tf in forms.items():
+            weight[form] += scores[i] / mass * tf / length
+            seen_in[form] += 1
+    reader = searcher.reader()
+    count = searcher.doc_count_all()
+    picked: list[tuple[float, str]] = []
+    for form, wt in weight.items():
+        if seen_in[form] < FEEDBACK_MIN_DOCS:
+            continue
+        if any(stem_word(lang, form) in stems for lang in STEMMED_LANGUAGES):
+            continue
+        documents = reader.doc_frequency("body", form)
+        if documents:
+            picked.append((wt * bm25_idf(documents, count), form))
+    picked = sorted(picked, reverse=True)[:FEEDBACK_WORDS]
+    if not picked:
+        return scores
+    best = picked[0][0]
+    postings: list[_TermPostings] = []
+    for wt, form in picked:
+        terms = [
+            wq.Term(
+                name,
+                form if name in _EXACT_FIELDS else stem_word(name.rsplit("_", 1)[1], form),
+                boost=boost * wt / best,
+            )
+            for name, boost in TEXT_FIELDS.items()
+        ]
+        postings += _word_docs(searcher, wq.Or(terms))[1]
+    head = sorted(order[:FEEDBACK_RERANK])
+    extra = _bm25_scores(searcher, [candidates[i] for i in head], postings)
+    rescored = list(scores)
+    for i, more in zip(head, extra, strict=True):
+        rescored[i] += more
+    return rescored
 
 
 class DocList(wq.Query):

@@ -219,3 +219,76 @@ def test_a_phrase_found_nowhere_is_dropped_like_a_word(
     assert result.dropped[0] == '"cocoa banana"'
     assert _keys(result, ids)[0] == "full"
     assert archive.search('"cocoa banana" cocoa harvest', match="all").total == 0
+
+
+@pytest.mark.parametrize("query", ["pourquoi cocoa exports", "combien de cocoa exports"])
+def test_question_words_are_optional(archive: Archive, ids: dict[str, str], query: str) -> None:
+    # No clipping says "pourquoi" or "combien": they are not words to find.
+    result = archive.search(query)
+    assert _keys(result, ids) == ["cocoa_brazil"]
+    assert not result.relaxed and result.words == 2 and result.dropped == []
+
+
+def test_a_repeated_word_weighs_as_often_as_typed(archive: Archive, ids: dict[str, str]) -> None:
+    # Each word is in one clipping: only the repeats can order them.
+    football = archive.search("weather football football football", match="any")
+    weather = archive.search("football weather weather weather", match="any")
+    assert _keys(football, ids) == ["football", "weather"]
+    assert _keys(weather, ids) == ["weather", "football"]
+
+
+GLACIERS = {
+    "first": (
+        "Glacier melting threatens alpine villages",
+        "The glacier melting threatens alpine villages and their water supply, "
+        "hydrologists at the observatory said.",
+    ),
+    "second": (
+        "Alpine villages fear for their water",
+        "Alpine villages fear for their water supply as glacier melting speeds up, "
+        "hydrologists warn.",
+    ),
+    "third": (
+        "Hydrologists measure the glaciers",
+        "Hydrologists say glacier melting threatens the water supply of alpine villages.",
+    ),
+    "hydrologists": (
+        "Water supply plans",
+        "The water supply of the city will be reviewed next year by hydrologists.",
+    ),
+    "engineers": ("Water supply plans", "The water supply of the city is reviewed by engineers."),
+}
+QUESTION = "how glacier melting threatens the water supply of alpine villages"
+
+
+@pytest.fixture
+def glaciers(archive: Archive) -> dict[str, str]:
+    found = {}
+    for key, (title, text) in GLACIERS.items():
+        outcome = archive.add_bytes(
+            f"{title}\n\n{text}\n".encode(), f"{key}.txt", Metadata(lang="en")
+        )
+        assert outcome.status == "added", outcome.error
+        found[key] = outcome.clipping.id
+    return found
+
+
+def test_feedback_words_rerank_a_question(archive: Archive, glaciers: dict[str, str]) -> None:
+    # "hydrologists", in most of the best answers, lifts the plan that names
+    # them above a shorter plan with the same words of the question.
+    keys = _keys(archive.search(QUESTION), glaciers)
+    assert keys.index("hydrologists") < keys.index("engineers")
+
+
+def test_without_feedback_the_shorter_plan_ranks_first(
+    archive: Archive, glaciers: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(searching, "FEEDBACK_DOCS", 0)
+    keys = _keys(archive.search(QUESTION), glaciers)
+    assert keys.index("engineers") < keys.index("hydrologists")
+
+
+def test_a_short_query_gets_no_feedback(archive: Archive, glaciers: dict[str, str]) -> None:
+    result = archive.search("water supply glacier zzzqx")  # relaxed, but four words
+    keys = _keys(result, glaciers)
+    assert result.relaxed and keys.index("engineers") < keys.index("hydrologists")
