@@ -40,7 +40,7 @@ from clipper.index import SearchIndex
 from clipper.ingest import STDIN_NAME, Metadata
 from clipper.locking import corpus_lock
 from clipper.model import Clipping, normalise_tags
-from clipper.options import REVIEW_TITLE
+from clipper.options import MATCH_MODES, REVIEW_TITLE
 from clipper.pipeline import (
     DEFAULT_MAX_BYTES,
     PARALLEL_THRESHOLD,
@@ -607,15 +607,28 @@ class Archive:
 
         return watches.load(self.corpus)
 
-    def add_watch(self, name: str, query: str, filters: dict[str, str] | None = None) -> Watch:
-        """Save a search; it first reports what is added from now on."""
+    def add_watch(
+        self,
+        name: str,
+        query: str,
+        filters: dict[str, str] | None = None,
+        match: MatchMode = "all",
+    ) -> Watch:
+        """Save a search; it first reports what is added from now on.
+
+        ``match`` as for :meth:`search`; saved searches are strict by default.
+        """
         from clipper import watches
 
         watches.check_name(name)
+        if match not in MATCH_MODES:
+            raise UsageError(f"unknown match mode {match!r}", hint="use all, auto or any")
         with corpus_lock(self.root):
-            return self._add_watch(name, query, filters)
+            return self._add_watch(name, query, filters, match)
 
-    def _add_watch(self, name: str, query: str, filters: dict[str, str] | None) -> Watch:
+    def _add_watch(
+        self, name: str, query: str, filters: dict[str, str] | None, match: MatchMode
+    ) -> Watch:
         from clipper import watches
 
         saved = watches.load(self.corpus)
@@ -624,8 +637,10 @@ class Archive:
                 f"a saved search named {name!r} exists already",
                 hint=f"remove it first with 'clipper watch rm {name}'",
             )
-        self.search(query or "", _filters_from(filters or {}), limit=1)  # validates
-        watch = watches.Watch(name, query, dict(filters or {}), created=watches.now_iso())
+        self.search(query or "", _filters_from(filters or {}), limit=1, match=match)  # validates
+        watch = watches.Watch(
+            name, query, dict(filters or {}), created=watches.now_iso(), match=match
+        )
         watches.save(self.corpus, [*saved, watch])
         return watch
 
@@ -648,9 +663,8 @@ class Archive:
             results = []
             started = watches.now_iso()
             for watch in chosen:
-                # Saved searches stay strict: a standing query must not widen.
                 result = self.search(
-                    watch.query, _new_to(watch), limit=1000, sort="-date", match="all"
+                    watch.query, _new_to(watch), limit=1000, sort="-date", match=watch.match
                 )
                 results.append((watch, result))
                 watch.last_run = started
@@ -659,7 +673,7 @@ class Archive:
 
     def new_for_watch(self, watch: Watch) -> int:
         """How many clippings its next run would report as new to a saved search."""
-        return self.search(watch.query, _new_to(watch), limit=1, match="all").total
+        return self.search(watch.query, _new_to(watch), limit=1, match=watch.match).total
 
     def watches_matching(self, clipping_ids: list[str]) -> dict[str, list[str]]:
         """For new clippings: which saved searches each matches (name -> ids)."""
@@ -671,7 +685,15 @@ class Archive:
         matches: dict[str, list[str]] = {}
         wanted = set(clipping_ids)
         for watch in saved:
-            found = self.index.matching_among(watch.query, _filters_from(watch.filters), wanted)
+            if watch.match == "all":
+                found = self.index.matching_among(
+                    watch.query, _filters_from(watch.filters), wanted
+                )
+            else:  # what its next run reports
+                result = self.search(
+                    watch.query, _new_to(watch), limit=1000, sort="-date", match=watch.match
+                )
+                found = [hit.clipping.id for hit in result.hits if hit.clipping.id in wanted]
             if found:
                 matches[watch.name] = sorted(found, key=clipping_ids.index)
         return matches

@@ -653,10 +653,20 @@ def watch() -> None:
 @click.argument("name")
 @click.argument("query")
 @filter_options
+@click.option(
+    "--match",
+    type=click.Choice(MATCH_MODES),
+    default="all",
+    show_default=True,
+    help="all: every word, strictly; auto: relaxed when every word finds too few "
+    "(as search does); any: any word.",
+)
 @click.pass_context
-def watch_add(ctx: click.Context, name: str, query: str, filters: Filters) -> None:
+def watch_add(
+    ctx: click.Context, name: str, query: str, filters: Filters, match: MatchMode
+) -> None:
     """Save QUERY (with filters) under NAME."""
-    saved = _archive(ctx).add_watch(name, query, filters.to_mapping())
+    saved = _archive(ctx).add_watch(name, query, filters.to_mapping(), match=match)
     click.echo(f"saved search {saved.name!r}: {saved.query}")
 
 
@@ -677,7 +687,8 @@ def watch_list(ctx: click.Context, as_json: bool) -> None:
         _err("No saved searches.")
         return
     for w in saved:
-        extra = " ".join(f"--{k} {v}" for k, v in w.filters.items())
+        options = {**w.filters, **({"match": w.match} if w.match != "all" else {})}
+        extra = " ".join(f"--{k} {v}" for k, v in options.items())
         last = w.last_run or "never"
         click.echo(f"{w.name}: {w.query} {extra}".rstrip() + f"  (last run: {last})")
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from clipper.decoding import without_surrogates
 from clipper.errors import ClipperError, CorpusError, NotFoundError, UsageError
+from clipper.options import MATCH_MODES, MatchMode
 from clipper.storage import Corpus, write_atomic
 
 WATCHES_FILE = "watches.json"
@@ -28,6 +29,8 @@ class Watch:
     filters: dict[str, str] = field(default_factory=dict)  # source, lang, tag, agency, since...
     created: str = ""
     last_run: str | None = None
+    # Strict unless saved otherwise: a standing query must not widen by itself.
+    match: MatchMode = "all"
 
     @property
     def since(self) -> datetime:
@@ -49,9 +52,15 @@ def load(corpus: Corpus) -> list[Watch]:
     except ValueError as exc:
         raise CorpusError(f"{path}: unreadable saved searches ({exc})") from exc
     try:
-        return [Watch(**item) for item in data["watches"]]
+        saved = [Watch(**item) for item in data["watches"]]
     except (KeyError, TypeError) as exc:
         raise CorpusError(f"{path}: unexpected content ({exc})") from exc
+    for watch in saved:
+        if watch.match not in MATCH_MODES:
+            raise CorpusError(
+                f"{path}: saved search {watch.name!r} has an unknown match mode {watch.match!r}"
+            )
+    return saved
 
 
 def save(corpus: Corpus, watches: list[Watch]) -> None:

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from clipper import searching
 from clipper.archive import Archive
 from clipper.cli import cli
+from clipper.errors import ClipperError
 from clipper.ingest import Metadata
 
 # Written for these tests. "report" is in all clippings but one; "harvest" in two,
@@ -118,6 +119,48 @@ def test_saved_searches_stay_strict(archive: Archive) -> None:
     ((_, result),) = archive.run_watches("cocoa")
     assert result.total == 0 and not result.relaxed
     assert archive.search(QUERY).total > 0
+
+
+def test_a_search_saved_relaxed_relaxes(archive: Archive) -> None:
+    archive.add_watch("strict", QUERY)
+    archive.add_watch("relaxed", QUERY, match="auto")
+    added = [
+        archive.add_bytes(f"{title}\n\n{text}\n".encode(), f"{key}.txt", Metadata(lang="en"))
+        for key, (title, text) in DOCS.items()
+    ]
+    full = added[0].clipping.id
+    assert archive.watches_matching([full]) == {"relaxed": [full]}
+    runs = {watch.name: result for watch, result in archive.run_watches()}
+    assert runs["strict"].total == 0
+    assert runs["relaxed"].relaxed
+    assert full in {hit.clipping.id for hit in runs["relaxed"].hits}
+
+
+def test_cli_saves_a_relaxed_search(
+    runner: CliRunner, corpus_dir: Path, ids: dict[str, str]
+) -> None:
+    added = runner.invoke(cli, ["watch", "add", "cocoa", QUERY, "--match", "auto"])
+    assert added.exit_code == 0, added.output
+    listed = runner.invoke(cli, ["watch", "list"]).stdout
+    assert listed.startswith(f"cocoa: {QUERY} --match auto  (last run: never)")
+    saved = json.loads((corpus_dir / "watches.json").read_text(encoding="utf-8"))
+    assert saved["watches"][0]["match"] == "auto"
+
+
+def test_searches_saved_before_the_match_mode_stay_strict(
+    archive: Archive, corpus_dir: Path
+) -> None:
+    record = {"name": "old", "query": QUERY, "created": "2024-01-01T00:00:00+00:00"}
+    (corpus_dir / "watches.json").write_text(json.dumps({"watches": [record]}), encoding="utf-8")
+    assert [w.match for w in archive.watches()] == ["all"]
+
+
+def test_an_unknown_saved_match_mode_is_named(archive: Archive, corpus_dir: Path) -> None:
+    record = {"name": "odd", "query": QUERY, "created": "2024-01-01T00:00:00+00:00"}
+    record["match"] = "some"
+    (corpus_dir / "watches.json").write_text(json.dumps({"watches": [record]}), encoding="utf-8")
+    with pytest.raises(ClipperError, match="saved search 'odd' has an unknown match mode 'some'"):
+        archive.watches()
 
 
 def test_stop_words_are_optional(archive: Archive, ids: dict[str, str]) -> None:
