@@ -27,6 +27,7 @@ from typing import Any
 from whoosh import collectors, scoring, sorting
 from whoosh import query as wq
 from whoosh.matching import ListMatcher, ReadTooFar
+from whoosh.matching.wrappers import FilterMatcher
 from whoosh.qparser import (
     FuzzyTermPlugin,
     GtLtPlugin,
@@ -679,15 +680,20 @@ QUESTION_WORDS = 6
 # Clippings scored when relaxing: those holding the largest shares of the
 # query's weight (scoring every clipping with any word of a question is what
 # made an OR slow).
-MAX_SCORED = 1000
+MAX_SCORED = 300
 # Pseudo-relevance feedback for questions: the words most typical of the
-# first FEEDBACK_DOCS clippings (found in FEEDBACK_MIN_DOCS of them or more,
-# weighted by frequency and rarity) are added to the question, at most
-# FEEDBACK_WORDS, the best weighing as one of its words, and re-rank the
-# first FEEDBACK_RERANK clippings. docs/relevance.md has the measurements.
+# first FEEDBACK_DOCS clippings (in FEEDBACK_MIN_DOCS of them or more,
+# weighted by frequency and rarity; the FEEDBACK_POOL most frequent looked
+# up, those in more than FEEDBACK_MAX_SHARE of the clippings left out, as
+# for COMMON_SHARE) are
+# added to the question, at most FEEDBACK_WORDS, the best weighing as one of
+# its words, and re-rank its first FEEDBACK_RERANK clippings. The caps keep a
+# question's cost bounded; docs/relevance.md has the measurements.
 FEEDBACK_DOCS = 10
 FEEDBACK_MIN_DOCS = 2
-FEEDBACK_WORDS = 20
+FEEDBACK_WORDS = 12
+FEEDBACK_POOL = 100
+FEEDBACK_MAX_SHARE = 0.1
 FEEDBACK_CHARS = 5000
 FEEDBACK_RERANK = 200
 
@@ -1001,12 +1007,41 @@ def _word_docs(searcher: Any, q: Any) -> tuple[set[int], list[_TermPostings]]:
     return found, postings
 
 
+def _postings_among(
+    searcher: Any, fieldname: str, text: str, boost: float, docnums: list[int]
+) -> _TermPostings:
+    """A term's postings in the documents ``docnums`` (ascending) only: the
+    matcher skips to each, without decoding the blocks in between."""
+    ids: list[int] = []
+    weights: list[float] = []
+    for reader, offset in searcher.reader().leaf_readers():
+        if (fieldname, text) not in reader:
+            continue
+        matcher = reader.postings(fieldname, text)
+        end = offset + reader.doc_count_all()
+        for docnum in docnums[bisect_left(docnums, offset) : bisect_left(docnums, end)]:
+            if not matcher.is_active():
+                break
+            if matcher.id() < docnum - offset:
+                matcher.skip_to(docnum - offset)
+            if matcher.is_active() and matcher.id() == docnum - offset:
+                ids.append(docnum)
+                weights.append(matcher.weight())
+    return _TermPostings(fieldname, text, boost, ids, weights)
+
+
 def _read_postings(matcher: Any, offset: int, ids: list[int], weights: list[float]) -> None:
     """Append a posting list's document numbers (plus ``offset``) and weights."""
+    deleted: frozenset[int] = frozenset()
+    if isinstance(matcher, FilterMatcher) and matcher._exclude:
+        # A segment with deletions wraps its postings in a filter that reads
+        # one posting at a time: read the blocks and leave the deleted out.
+        deleted, matcher = matcher._ids, matcher.child
     if not hasattr(matcher, "_read_ids") or not hasattr(matcher, "_read_weights"):
         while matcher.is_active():  # another codec: one posting at a time
-            ids.append(offset + matcher.id())
-            weights.append(matcher.weight())
+            if matcher.id() not in deleted:
+                ids.append(offset + matcher.id())
+                weights.append(matcher.weight())
             matcher.next()
         return
     while matcher.is_active():
@@ -1015,10 +1050,16 @@ def _read_postings(matcher: Any, offset: int, ids: list[int], weights: list[floa
         if matcher._weights is None:
             matcher._read_weights()
         start = matcher._i
-        ids.extend(offset + i for i in matcher._ids[start:]) if offset else ids.extend(
-            matcher._ids[start:]
-        )
-        weights.extend(matcher._weights[start:])
+        if deleted:
+            for docnum, weight in zip(matcher._ids[start:], matcher._weights[start:], strict=True):
+                if docnum not in deleted:
+                    ids.append(offset + docnum)
+                    weights.append(weight)
+        else:
+            ids.extend(offset + i for i in matcher._ids[start:]) if offset else ids.extend(
+                matcher._ids[start:]
+            )
+            weights.extend(matcher._weights[start:])
         matcher._next_block()
 
 
@@ -1028,18 +1069,31 @@ def _bm25_scores(searcher: Any, docnums: list[int], postings: list[_TermPostings
     weighting = searcher.weighting
     b, k1 = getattr(weighting, "B", 0.75), getattr(weighting, "K1", 1.2)
     scores = [0.0] * len(docnums)
+    position = {docnum: n for n, docnum in enumerate(docnums)}
+    lengths: dict[str, list[float]] = {}  # per field, each document's length over the average
     for term in postings:
         if not term.ids:
             continue
-        idf = lucene_idf(searcher, term.fieldname, term.text)
-        average = searcher.avg_field_length(term.fieldname) or 1
-        for n, docnum in enumerate(docnums):
-            j = bisect_left(term.ids, docnum)
-            if j < len(term.ids) and term.ids[j] == docnum:
-                tf = term.weights[j]
-                length = searcher.doc_field_length(docnum, term.fieldname, 1)
-                norm = tf + k1 * ((1 - b) + b * length / average)
-                scores[n] += term.boost * idf * tf * (k1 + 1) / norm
+        if term.fieldname not in lengths:
+            average = searcher.avg_field_length(term.fieldname) or 1
+            lengths[term.fieldname] = [
+                (searcher.doc_field_length(d, term.fieldname) or 0) / average for d in docnums
+            ]
+        relative = lengths[term.fieldname]
+        factor = term.boost * lucene_idf(searcher, term.fieldname, term.text) * (k1 + 1)
+        # Walk the shorter side: the term's postings, or the documents.
+        if len(term.ids) <= len(docnums):
+            found = [(n, j) for j, d in enumerate(term.ids) if (n := position.get(d)) is not None]
+            found.sort()
+        else:
+            found = []
+            for n, docnum in enumerate(docnums):
+                j = bisect_left(term.ids, docnum)
+                if j < len(term.ids) and term.ids[j] == docnum:
+                    found.append((n, j))
+        for n, j in found:
+            tf = term.weights[j]
+            scores[n] += factor * tf / (tf + k1 * ((1 - b) + b * relative[n]))
     return scores
 
 
@@ -1074,31 +1128,31 @@ def _with_feedback(
     reader = searcher.reader()
     count = searcher.doc_count_all()
     picked: list[tuple[float, str]] = []
-    for form, wt in weight.items():
-        if seen_in[form] < FEEDBACK_MIN_DOCS:
-            continue
-        if any(stem_word(lang, form) in stems for lang in STEMMED_LANGUAGES):
-            continue
+    common = max(FEEDBACK_MAX_SHARE * count, COMMON_MIN_DOCUMENTS)
+    pool = [
+        (wt, form)
+        for form, wt in weight.items()
+        if seen_in[form] >= FEEDBACK_MIN_DOCS
+        and not any(stem_word(lang, form) in stems for lang in STEMMED_LANGUAGES)
+    ]
+    # The rarity of the most frequent ones only: a lookup per word is costly.
+    for wt, form in sorted(pool, reverse=True)[:FEEDBACK_POOL]:
         documents = reader.doc_frequency("body", form)
-        if documents:
+        if 0 < documents <= common:
             picked.append((wt * bm25_idf(documents, count), form))
     picked = sorted(picked, reverse=True)[:FEEDBACK_WORDS]
     if not picked:
         return scores
     best = picked[0][0]
-    postings: list[_TermPostings] = []
-    for wt, form in picked:
-        terms = [
-            wq.Term(
-                name,
-                form if name in _EXACT_FIELDS else stem_word(name.rsplit("_", 1)[1], form),
-                boost=boost * wt / best,
-            )
-            for name, boost in TEXT_FIELDS.items()
-        ]
-        postings += _word_docs(searcher, wq.Or(terms))[1]
-    head = sorted(order[:FEEDBACK_RERANK])
-    extra = _bm25_scores(searcher, [candidates[i] for i in head], postings)
+    head = sorted(order[:FEEDBACK_RERANK], key=candidates.__getitem__)
+    docnums = [candidates[i] for i in head]
+    postings = [
+        _postings_among(searcher, name, text, boost * wt / best, docnums)
+        for wt, form in picked
+        for name, boost in TEXT_FIELDS.items()
+        if (text := form if name in _EXACT_FIELDS else stem_word(name.rsplit("_", 1)[1], form))
+    ]
+    extra = _bm25_scores(searcher, docnums, postings)
     rescored = list(scores)
     for i, more in zip(head, extra, strict=True):
         rescored[i] += more

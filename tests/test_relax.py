@@ -335,3 +335,12 @@ def test_a_short_query_gets_no_feedback(archive: Archive, glaciers: dict[str, st
     result = archive.search("water supply glacier zzzqx")  # relaxed, but four words
     keys = _keys(result, glaciers)
     assert result.relaxed and keys.index("engineers") < keys.index("hydrologists")
+
+
+def test_a_removed_clipping_is_not_counted_when_relaxing(
+    archive: Archive, glaciers: dict[str, str]
+) -> None:
+    archive.remove([glaciers["first"]])  # the index segment now has a deletion
+    result = archive.search(QUESTION)
+    assert result.relaxed and result.total == 4
+    assert "first" not in _keys(result, glaciers)
