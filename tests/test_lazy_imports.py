@@ -104,9 +104,7 @@ def test_an_add_loads_them_so_the_check_above_can_see_them(corpus_dir: Path, tmp
     page = tmp_path / "page.txt"
     page.write_text("Un titre\n\nUn texte assez long pour être un article de presse.\n")
     _output, modules = _loaded(corpus_dir, "add", str(page))
-    assert {"clipper.pipeline", "clipper.ingest", "clipper.fingerprint"} <= set(
-        _add_only(modules)
-    )
+    assert {"clipper.pipeline", "clipper.ingest", "clipper.fingerprint"} <= set(_add_only(modules))
 
 
 def test_whoosh_compat_urlretrieve_still_works(tmp_path: Path):
