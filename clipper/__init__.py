@@ -6,4 +6,9 @@ identification, date parsing) are imported lazily so that ``clipper --help``
 stays fast.
 """
 
+from clipper import _whooshcompat
+
 __version__ = "0.1.0"
+
+# Whoosh, when it loads, without the URL-fetching modules it never uses.
+_whooshcompat.install()

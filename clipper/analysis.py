@@ -225,6 +225,10 @@ def _exact_chain() -> Composable:
     )
 
 
+# Distinct words whose analysed forms a process keeps (about 200 bytes each).
+WORD_CACHE_SIZE = 50_000
+
+
 class SharedTokens(Tokenizer):
     """The exact chain, run once per text and replayed for every field that uses it.
 
@@ -241,6 +245,54 @@ class SharedTokens(Tokenizer):
         self._value: Any = None
         self._mode: str = ""
         self._tokens: list[tuple[str, int, int, int]] = []
+        self._forms: dict[str, tuple[str, ...]] = {}
+
+    def analysed(self, value: str, mode: str) -> list[tuple[str, int, int, int]]:
+        """``(text, position, start, end)`` of the chain's tokens of ``value``."""
+        if value is not self._value or mode != self._mode:
+            if mode == "query":
+                self._tokens = [
+                    (t.text, t.pos, t.startchar, t.endchar)
+                    for t in self._chain(value, positions=True, chars=True, mode=mode)
+                ]
+            else:
+                self._tokens = self._index_tokens(value)
+            self._value, self._mode = value, mode
+        return self._tokens
+
+    def _index_tokens(self, value: str) -> list[tuple[str, int, int, int]]:
+        """The chain's tokens of ``value`` at index time, each word's forms cached.
+
+        Past the tokenizer, the chain treats each token of an indexed text on
+        its own (only a query's elisions depend on their neighbours), so what
+        it makes of a word is kept: news vocabulary is Zipfian, and one lookup
+        replaces a generator per filter for most tokens. Positions and
+        characters are the tokenizer's, as in the chain.
+        """
+        cache = self._forms
+        tokens: list[tuple[str, int, int, int]] = []
+        append = tokens.append
+        for pos, match in enumerate(self._chain.items[0].expression.finditer(value)):
+            surface = match.group()
+            forms = cache.get(surface)
+            if forms is None:
+                forms = self._word_forms(surface)
+                if len(cache) >= WORD_CACHE_SIZE:
+                    cache.clear()  # a bound, cheaper than tracking the least used
+                cache[surface] = forms
+            start, end = match.span()
+            for form in forms:
+                append((form, pos, start, end))
+        return tokens
+
+    def _word_forms(self, surface: str) -> tuple[str, ...]:
+        token = Token(positions=True, chars=True, mode="index")
+        token.text, token.pos, token.startchar, token.endchar = surface, 0, 0, len(surface)
+        token.boost, token.stopped = 1.0, False
+        tokens: Iterator[Token] = iter([token])
+        for item in self._chain.items[1:]:
+            tokens = item(tokens)
+        return tuple(t.text for t in tokens)
 
     def __reduce__(self) -> tuple[Any, tuple[()]]:
         return (shared_tokens, ())
@@ -264,14 +316,8 @@ class SharedTokens(Tokenizer):
         mode: str = "",
         **kwargs: Any,
     ) -> Iterator[Token]:
-        if value is not self._value or mode != self._mode:
-            self._tokens = [
-                (t.text, t.pos, t.startchar, t.endchar)
-                for t in self._chain(value, positions=True, chars=True, mode=mode)
-            ]
-            self._value, self._mode = value, mode
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for text, pos, startchar, endchar in self._tokens:
+        for text, pos, startchar, endchar in self.analysed(value, mode):
             token.text = text
             token.stopped = False
             token.boost = 1.0
@@ -299,11 +345,113 @@ def exact_analyzer() -> Composable:
     return shared_tokens()
 
 
-def stemming_analyzer(lang: str) -> Composable:
+def _stemming_chain(lang: str) -> Composable:
     chain = exact_analyzer() | StopFilter(stoplist=_folded_stopwords(lang), minsize=2)
     if lang == "fr":
         chain = chain | FrenchPluralFilter()
-    return chain | StemFilter(lang=_LANGUAGE_NAMES[lang], cachesize=100_000)
+    # No cache of Whoosh's: StemmedTokens keeps the stem of each word itself.
+    return chain | StemFilter(lang=_LANGUAGE_NAMES[lang], cachesize=None)
+
+
+class StemmedTokens(Tokenizer):
+    """The stemming chain of one language, each word's stem cached at index time.
+
+    The chain (:func:`_stemming_chain`: the shared exact tokens, stop words,
+    French plurals, Snowball) defines the tokens; past the shared tokens it
+    treats each token on its own, so an indexed text takes one lookup a token
+    instead of a generator per filter. Queries, and callers keeping stop
+    words, go through the chain itself. One instance per language and
+    process, as :class:`SharedTokens`.
+    """
+
+    is_morph = True  # as the chain's StemFilter: the field's words have variations
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self._chain = _stemming_chain(lang)
+        self._stems: dict[str, str | None] = {}  # exact form -> stem, None if a stop word
+
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        return (stemming_analyzer, (self.lang,))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, StemmedTokens) and other.lang == self.lang
+
+    def __hash__(self) -> int:
+        return hash((StemmedTokens, self.lang))
+
+    def _stem(self, form: str) -> str | None:
+        token = Token(mode="index")
+        token.text, token.boost, token.stopped = form, 1.0, False
+        tokens: Iterator[Token] = iter([token])
+        for item in self._chain.items[1:]:
+            tokens = item(tokens)
+        stems = [t.text for t in tokens]
+        return stems[0] if stems else None
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        if mode == "query" or not removestops:
+            yield from self._chain(
+                value,
+                positions=positions,
+                chars=chars,
+                keeporiginal=keeporiginal,
+                removestops=removestops,
+                start_pos=start_pos,
+                start_char=start_char,
+                tokenize=tokenize,
+                mode=mode,
+                **kwargs,
+            )
+            return
+        stems = self._stems
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        pos: int | None = None
+        for form, at, startchar, endchar in shared_tokens().analysed(value, mode):
+            if form in stems:
+                stem = stems[form]
+            else:
+                stem = self._stem(form)
+                if len(stems) >= WORD_CACHE_SIZE:
+                    stems.clear()
+                stems[form] = stem
+            if stem is None:
+                continue
+            token.text = stem
+            token.stopped = False
+            token.boost = 1.0
+            if keeporiginal:
+                token.original = form
+            if positions:
+                # The chain's StopFilter renumbers the words it keeps: the
+                # first keeps its position, each next one is one further.
+                pos = start_pos + at if pos is None else pos + 1
+                token.pos = pos
+            if chars:
+                token.startchar = start_char + startchar
+                token.endchar = start_char + endchar
+            yield token
+
+
+_STEMMED: dict[str, StemmedTokens] = {}
+
+
+def stemming_analyzer(lang: str) -> Composable:
+    if lang not in _STEMMED:
+        _STEMMED[lang] = StemmedTokens(lang)
+    return _STEMMED[lang]
 
 
 def tag_analyzer() -> Composable:

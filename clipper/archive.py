@@ -35,21 +35,10 @@ from clipper.errors import (
     UsageError,
     unexpected_failure,
 )
-from clipper.fetch import is_url, unsupported_scheme
 from clipper.index import SearchIndex
-from clipper.ingest import STDIN_NAME, Metadata
 from clipper.locking import corpus_lock
-from clipper.model import Clipping, normalise_tags
+from clipper.model import DEFAULT_MAX_BYTES, STDIN_NAME, Clipping, normalise_tags
 from clipper.options import MATCH_MODES, REVIEW_TITLE
-from clipper.pipeline import (
-    DEFAULT_MAX_BYTES,
-    PARALLEL_THRESHOLD,
-    SUPPORTED_SUFFIXES,
-    Failed,
-    Prepared,
-    Source,
-    prepare_all,
-)
 from clipper.snippets import Snippet, make_snippet
 from clipper.storage import Corpus, GroupWriter
 
@@ -58,7 +47,9 @@ if TYPE_CHECKING:
     from clipper.export import Export
     from clipper.fingerprint import NearDuplicateFinder, Signature
     from clipper.index import IndexLookup, IndexWriter
+    from clipper.ingest import Metadata
     from clipper.options import Filters, MatchMode, Timeline
+    from clipper.pipeline import Prepared, Source
     from clipper.watches import Watch
 
 # A JSON Lines file larger than this is prepared in worker processes.
@@ -285,6 +276,8 @@ class Archive:
         the bytes read from standard input. ``dry_run`` reports what would
         happen and writes nothing. ``keep_outcomes``: see :class:`AddReport`.
         """
+        from clipper.pipeline import PARALLEL_THRESHOLD
+
         report = AddReport(dry_run=dry_run, keep_outcomes=keep_outcomes)
         sources = list(self._sources(paths, report, stdin))
         for source in sources:
@@ -298,6 +291,8 @@ class Archive:
         self, data: bytes, name: str = STDIN_NAME, metadata: Metadata | None = None
     ) -> AddOutcome:
         """Add one document given as bytes (standard input, a test, another program)."""
+        from clipper.pipeline import Source
+
         source = Source(name, kind="bytes", data=data)
         report = self._ingest([source], metadata, AddReport(), None, parallel=False)
         return report.outcomes[0]
@@ -320,6 +315,8 @@ class Archive:
         import resumes where it stopped when run again. ``keep_outcomes``:
         see :class:`AddReport`.
         """
+        from clipper.pipeline import Source
+
         path = Path(path)
         with _open_lines(path) as handle:
             _refuse_other_formats(path, handle)
@@ -345,6 +342,9 @@ class Archive:
     def _sources(
         self, paths: Iterable[str | os.PathLike[str]], report: AddReport, stdin: bytes | None
     ) -> Iterator[Source]:
+        from clipper.fetch import is_url, unsupported_scheme
+        from clipper.pipeline import SUPPORTED_SUFFIXES, Source
+
         for given in paths:
             text = str(given)
             if text == "-" and stdin is not None:
@@ -374,6 +374,8 @@ class Archive:
 
     @staticmethod
     def _file_sources(path: Path, report: AddReport) -> Iterator[Source]:
+        from clipper.pipeline import Source
+
         if path.suffix.lower() != ".mbox":
             yield Source(str(path), path=str(path))
             return
@@ -397,6 +399,8 @@ class Archive:
         jobs: int | None = None,
     ) -> AddReport:
         from clipper.fingerprint import NearDuplicateFinder
+        from clipper.ingest import Metadata
+        from clipper.pipeline import Failed, prepare_all
 
         for outcome in report.failed:  # met while listing the sources
             if on_outcome:
@@ -1086,6 +1090,17 @@ def _tree_size(path: Path) -> int:
             except OSError:
                 pass
     return total
+
+
+def __getattr__(name: str) -> Any:
+    # Metadata is re-exported for the library's users, on first use only: its
+    # module loads the ingest chain (decoding, extraction), which a search
+    # never needs.
+    if name == "Metadata":
+        from clipper.ingest import Metadata
+
+        return Metadata
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [

@@ -53,10 +53,13 @@ LOCK_TIMEOUT_SECONDS = 30.0
 WRITER_LIMIT_MB = 32
 # Clippings per commit in bulk imports and rebuilds: bounds the writers' memory.
 CHECKPOINT_EVERY = 30_000
-# Segments smaller than this are what single adds leave; they are merged once
-# there are SMALL_SEGMENTS_TO_MERGE of them (see merge_small_segments).
+# Segments smaller than this are what single adds leave; those of one size
+# tier are merged once there are SMALL_SEGMENTS_TO_MERGE of them (see
+# merge_small_segments).
 SMALL_SEGMENT_DOCS = 1_000
-SMALL_SEGMENTS_TO_MERGE = 8
+# Two a tier: tiers of 4 and 8 left 10 and 22 segments after 500 adds, and
+# search slower for it (docs/performance.md, round four).
+SMALL_SEGMENTS_TO_MERGE = 2
 
 ProgressCallback = Callable[[int], None]
 
@@ -288,26 +291,52 @@ class IndexWriter(IndexLookup):
 
 
 def merge_small_segments(writer: Any, segments: list[Any]) -> list[Any]:
-    """Whoosh merge policy: merge the small segments single adds leave, never large ones.
+    """Whoosh merge policy: merge small segments of about the same size, never large ones.
 
     Whoosh's default policy merges every segment into one as soon as their
     count makes its Fibonacci bound exceed the number of documents: with the
     20 segments of a 287,820-clipping bulk import, the fourth single add after
     it began a full merge that had not ended 20 minutes later. Large segments
     (bulk checkpoints) stay until ``clipper optimize``.
+
+    Small segments go by tiers of size (powers of
+    :data:`SMALL_SEGMENTS_TO_MERGE`: with 2, 1 document, 2-3, 4-7...), and a
+    tier is merged once it holds that many segments, if the result stays
+    small: a document is rewritten once a tier, and a long merge is rare.
+    Merging all small segments together, eight at a time, rewrote the growing
+    one on every eighth add, up to 1,000 documents: the pauses of single adds
+    in docs/performance.md.
     """
     from whoosh.reading import SegmentReader
 
-    small = [seg for seg in segments if seg.doc_count_all() < SMALL_SEGMENT_DOCS]
-    if len(small) < SMALL_SEGMENTS_TO_MERGE:
-        return segments
-    for seg in small:
+    tiers: dict[int, list[Any]] = {}
+    for seg in segments:
+        count = seg.doc_count_all()
+        if count < SMALL_SEGMENT_DOCS:
+            tiers.setdefault(_tier(count), []).append(seg)
+    merged: list[Any] = []
+    total = 0
+    for tier in sorted(tiers):
+        group = tiers[tier]
+        size = sum(seg.doc_count_all() for seg in group)
+        if len(group) >= SMALL_SEGMENTS_TO_MERGE and total + size < SMALL_SEGMENT_DOCS:
+            merged.extend(group)
+            total += size
+    for seg in merged:
         reader = SegmentReader(writer.storage, writer.schema, seg)
         try:
             writer.add_reader(reader)
         finally:
             reader.close()
-    return [seg for seg in segments if seg.doc_count_all() >= SMALL_SEGMENT_DOCS]
+    return [seg for seg in segments if not any(seg is m for m in merged)]
+
+
+def _tier(count: int) -> int:
+    tier = 0
+    while count >= SMALL_SEGMENTS_TO_MERGE:
+        count //= SMALL_SEGMENTS_TO_MERGE
+        tier += 1
+    return tier
 
 
 def _open_writer(ix: Any, corpus: Corpus, *, bulk: bool = False) -> Any:

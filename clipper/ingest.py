@@ -18,12 +18,11 @@ from clipper.errors import ClipperError, InputError
 from clipper.extract import Extracted, rules
 from clipper.extract.markdown import extract_markdown
 from clipper.extract.plaintext import extract_plain_text
-from clipper.model import normalise_tags
+from clipper.model import STDIN_NAME, normalise_tags
 from clipper.records import CLIPPING_ID, is_iso_datetime, json_type_name
 from clipper.textutil import normalise_newlines, strip_controls
 
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
-STDIN_NAME = "<stdin>"
 JSONL_FIELDS = (
     "title",
     "text",

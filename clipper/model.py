@@ -14,6 +14,11 @@ ID_LENGTH = 16
 # The year facet's value for a clipping without a date.
 UNDATED = "undated"
 MIN_PREFIX = 4
+# Two defaults of the library's add functions, here rather than in the ingest
+# modules so that opening an archive to search does not load those.
+STDIN_NAME = "<stdin>"
+# Larger inputs are refused: a clipping is an article, not a data dump.
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 
 
 def content_id(content: str) -> str:

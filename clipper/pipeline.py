@@ -29,7 +29,7 @@ from clipper.ingest import (
     extract_document,
     extract_json_record,
 )
-from clipper.model import Clipping, content_id, normalise_tags
+from clipper.model import DEFAULT_MAX_BYTES, Clipping, content_id, normalise_tags
 from clipper.processes import end_with_parent
 from clipper.records import Restored, restore_line
 
@@ -38,8 +38,6 @@ HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 SUPPORTED_SUFFIXES = frozenset(
     {".txt", ".text", ".eml", ".mbox", ".pdf"} | MARKDOWN_SUFFIXES | HTML_SUFFIXES
 )
-# Larger inputs are refused: a clipping is an article, not a data dump.
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 # The longest text a clipping may have (UTF-8): indexing holds about sixty
 # times a text's size in memory (docs/performance.md), and 2 MB is some
 # 300,000 words, far beyond any article. Text files are refused before they

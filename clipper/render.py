@@ -11,15 +11,17 @@ import csv
 import io
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from clipper.archive import AddOutcome, AddReport, SearchResult, copy_summary
-from clipper.check import CheckReport
 from clipper.model import Clipping
-from clipper.options import Timeline
 from clipper.textutil import one_line, shorten, strip_controls
+
+if TYPE_CHECKING:  # annotations only: show and list need neither Whoosh nor the checks
+    from clipper.check import CheckReport
+    from clipper.options import Timeline
 
 HIT_CSV_COLUMNS = (
     "id",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from clipper.analysis import analyze, exact_analyzer, stemming_analyzer
 from clipper.archive import Archive
@@ -123,3 +125,109 @@ def test_a_number_has_one_form_however_it_is_written(written, number):
 )
 def test_dates_codes_and_listed_numbers_are_not_joined(text, tokens):
     assert analyze(exact_analyzer(), text, mode="query") == tokens
+
+
+# -- the word cache: the same tokens as the chains it stands for ------------------
+
+_PIECES = [
+    "l'",
+    "d'",
+    "qu'",
+    "jusqu'",
+    "aujourd'hui",
+    "'s",
+    "’",
+    "-",
+    "‐",
+    "‑",
+    ".",
+    ",",
+    " ",
+    "\u00a0",
+    "\u202f",
+    "\n",
+    "7 500",
+    "7.500",
+    "2,5",
+    "1,234.5",
+    "2024-03-15",
+    "COVID-19",
+    "GPT-4o",
+    "Renault-Nissan",
+    "U.S.",
+    "Les",
+    "les",
+    "the",
+    "modèles",
+    "vélos",
+    "bus",
+    "Œuvre",
+    "straße",
+    "État",
+    "pneus",
+    "cats'",
+    "x",
+]
+_texts = st.lists(
+    st.one_of(
+        st.sampled_from(_PIECES),
+        st.text(alphabet="aeéèçœàAÉ0123456789 '-.,’", max_size=8),
+    ),
+    max_size=40,
+).map("".join)
+
+
+def _all(tokens, original=False):
+    return [
+        (t.text, getattr(t, "pos", None), t.startchar, t.endchar, t.original if original else None)
+        for t in tokens
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_texts, start_pos=st.integers(0, 5), start_char=st.integers(0, 50))
+def test_cached_exact_tokens_are_the_chains(text, start_pos, start_char):
+    from clipper.analysis import _exact_chain
+
+    options = {"positions": True, "chars": True, "start_pos": start_pos, "mode": "index"}
+    expected = _all(_exact_chain()(text, start_char=start_char, **options))
+    # Twice: the first fills the word cache, the second reads it (a new string,
+    # so the tokens of the last text are not simply replayed).
+    for value in (text, "".join(text)):
+        assert _all(exact_analyzer()(value, start_char=start_char, **options)) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=_texts,
+    lang=st.sampled_from(["fr", "en"]),
+    positions=st.booleans(),
+    start_pos=st.integers(0, 5),
+)
+def test_cached_stems_are_the_chains(text, lang, positions, start_pos):
+    from clipper.analysis import _stemming_chain
+
+    options = {
+        "positions": positions,
+        "chars": True,
+        "keeporiginal": True,
+        "start_pos": start_pos,
+        "mode": "index",
+    }
+    expected = _all(_stemming_chain(lang)(text, **options), original=True)
+    for value in (text, "".join(text)):
+        got = _all(stemming_analyzer(lang)(value, **options), original=True)
+        assert got == expected
+
+
+@pytest.mark.parametrize("mode", ["query", "index"])
+def test_stemming_analyzer_keeps_stop_words_when_asked(mode):
+    from clipper.analysis import _stemming_chain
+
+    text = "les modèles de la mer"
+    expected = [
+        (t.text, t.stopped) for t in _stemming_chain("fr")(text, removestops=False, mode=mode)
+    ]
+    got = [(t.text, t.stopped) for t in stemming_analyzer("fr")(text, removestops=False, mode=mode)]
+    assert got == expected
+    assert ("le", True) in got or ("les", True) in got

@@ -159,6 +159,9 @@ def test_bulk_import_commits_in_checkpoints(archive, tmp_path, monkeypatch):
     from clipper import indexing
 
     monkeypatch.setattr(indexing, "CHECKPOINT_EVERY", 10)
+    # Checkpoints hold 30,000 clippings, never "small" to the merge policy; at
+    # this scale they would be, and the final commit would merge them.
+    monkeypatch.setattr(indexing, "SMALL_SEGMENT_DOCS", 1)
     # A copy of the first wire story arrives after a checkpoint: still grouped with it.
     folder = _dispatches_and_two_copies(tmp_path, pipeline.PARALLEL_THRESHOLD + 3)
     report = archive.add_paths([folder])
@@ -419,3 +422,41 @@ def test_single_adds_merge_small_segments_and_never_large_ones(monkeypatch):
     assert commit(1) == [1, 1, 1] + [12] * 25  # the new one is not counted yet
     assert commit(1) == [4] + [12] * 25  # the three small ones merged with the new one
     assert ix.doc_count_all() == 25 * 12 + 4
+
+
+def test_single_adds_merge_segments_of_one_size_tier(monkeypatch):
+    from whoosh.fields import ID, Schema
+    from whoosh.filedb.filestore import RamStorage
+
+    from clipper import indexing
+
+    # Tiers of 1-2, 3-8, 9-26, 27-80 documents; merges stay under 30.
+    monkeypatch.setattr(indexing, "SMALL_SEGMENT_DOCS", 30)
+    monkeypatch.setattr(indexing, "SMALL_SEGMENTS_TO_MERGE", 3)
+    ix = RamStorage().create_index(Schema(id=ID(stored=True)))
+
+    def add_one() -> list[int]:
+        writer = ix.writer()
+        writer.add_document(id=f"d{ix.doc_count_all()}")
+        writer.commit(mergetype=indexing.merge_small_segments)
+        return sorted(seg.doc_count_all() for seg in ix._segments())
+
+    sizes = [add_one() for _ in range(16)]
+    assert sizes[3] == [4]  # three single ones merged with the new one
+    # A fourth small segment does not bring the 4-document one into a merge:
+    # only segments of one tier are merged, once the tier holds three.
+    assert sizes[6] == [1, 1, 1, 4]
+    assert sizes[7] == [4, 4]
+    assert sizes[11] == [4, 4, 4]
+    assert sizes[12] == [13]  # three of the 3-8 tier, and the new one
+    assert sizes[15] == [1, 1, 1, 13]
+    for _ in range(200):
+        last = add_one()
+        assert max(last) <= 30  # no merge makes a segment past the bound
+    assert sum(last) == 216
+    # What stays unmerged: no tier holds three segments that would merge
+    # under the bound.
+    tiers: dict[int, list[int]] = {}
+    for size in last:
+        tiers.setdefault(indexing._tier(size), []).append(size)
+    assert all(len(group) < 3 or sum(group) >= 30 for group in tiers.values()), last

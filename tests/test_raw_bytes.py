@@ -48,7 +48,7 @@ def test_an_unexpected_error_while_storing_leaves_no_debris(
 ):
     options: list[str] = []
     if grouped:  # the bulk path, which writes files in groups (in this process: --jobs 1)
-        monkeypatch.setattr("clipper.archive.PARALLEL_THRESHOLD", 1)
+        monkeypatch.setattr("clipper.pipeline.PARALLEL_THRESHOLD", 1)
         options = ["--jobs", "1"]
     paths = []
     for name, text in ARTICLES:
