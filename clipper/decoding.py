@@ -105,15 +105,22 @@ _MAGIC: tuple[tuple[int, bytes, str], ...] = (
     (0, b"wOF2", "a WOFF font"),
     (0, b"OTTO\x00", "an OpenType font"),
     (0, b"\x00\x01\x00\x00\x00", "a TrueType font"),
-    # MPEG audio frame sync (Layer III, and AAC's ADTS); FF FE/FF FF are not
-    # among them, so a UTF-16 byte-order mark never matches.
-    (0, b"\xff\xfb", "an MP3 audio file"),
-    (0, b"\xff\xfa", "an MP3 audio file"),
-    (0, b"\xff\xf3", "an MP3 audio file"),
-    (0, b"\xff\xf2", "an MP3 audio file"),
-    (0, b"\xff\xf1", "an AAC audio file"),
-    (0, b"\xff\xf9", "an AAC audio file"),
 )
+# MPEG audio frame sync (Layer III, and AAC's ADTS); FF FE/FF FF are not
+# among them, so a UTF-16 byte-order mark never matches. These two bytes are
+# also "ÿû", "ÿù"... in CP1252 (never UTF-8, where FF cannot occur): they
+# count only where the bytes after them are not text either.
+_AUDIO_SYNC = {
+    b"\xff\xfb": "an MP3 audio file",
+    b"\xff\xfa": "an MP3 audio file",
+    b"\xff\xf3": "an MP3 audio file",
+    b"\xff\xf2": "an MP3 audio file",
+    b"\xff\xf1": "an AAC audio file",
+    b"\xff\xf9": "an AAC audio file",
+}
+# Bytes no CP1252 text holds: NUL, controls other than tab, newlines, form
+# feed and escape, and the five bytes CP1252 leaves undefined.
+_NOT_CP1252_TEXT = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f\x81\x8d\x8f\x90\x9d]")
 _RIFF = {b"WEBP": "a WebP image", b"WAVE": "a WAV audio file", b"AVI ": "an AVI video"}
 _ISO_MEDIA = {
     b"heic": "a HEIF image",
@@ -162,6 +169,8 @@ def binary_format(data: bytes) -> str | None:
     for offset, magic, kind in _MAGIC:
         if data.startswith(magic, offset):
             return kind
+    if data[:2] in _AUDIO_SYNC and _NOT_CP1252_TEXT.search(data, 2, 512):
+        return _AUDIO_SYNC[data[:2]]
     if data.startswith(b"RIFF") and data[8:12] in _RIFF:
         return _RIFF[data[8:12]]
     if data[4:8] == b"ftyp":

@@ -352,3 +352,12 @@ def test_binary_behind_a_utf16_mark_is_refused():
         "invalid utf-16-le after its byte-order mark",
         "looks like binary data, not text (undecodable characters)",
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ÿù01 ", "ÿñ à L'Haÿ-les-Roses, le maire a parlé.", "ÿû à L'Haÿ-les-Roses, le maire a parlé."],
+)
+def test_text_starting_like_an_audio_frame_is_text(text):
+    # FF F9 and FF FB open AAC and MP3 frames; in CP1252 they are letters.
+    assert decode(text.encode("cp1252"), "clip.txt").text == text
