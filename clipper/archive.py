@@ -768,6 +768,11 @@ class Archive:
 
     # -- describing ----------------------------------------------------
 
+    def index_state(self) -> str:
+        """``"ok"``, ``"missing"`` (built on first use) or ``"stale"`` (made by
+        another version of clipper, or unreadable: rebuilt on first use)."""
+        return self.index.state()
+
     def info(self) -> dict[str, Any]:
         """Location, counts, index state, and the facets of the whole corpus."""
         count = self.corpus.count()

@@ -106,6 +106,12 @@ def _archive(ctx: click.Context, *, create: bool = False) -> Archive:
     root = locate_corpus(ctx.obj["corpus"])
     archive = Archive.open_or_create(root) if create else Archive.open(root)
     ctx.call_on_close(archive.close)
+    if archive.index_state() == "stale":
+        # The rebuild takes a while on a large corpus: say why before it starts.
+        _err(
+            "Rebuilding the index: it was made by another version of clipper "
+            "(once; the clippings are untouched)."
+        )
     return archive
 
 

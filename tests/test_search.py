@@ -173,6 +173,21 @@ def test_stale_schema_version_is_rebuilt(archive, ids):
     assert archive.search("Phi").total == 1
 
 
+def test_the_cli_says_why_an_older_index_is_rebuilt(archive, ids, runner):
+    from clipper.cli import cli
+
+    archive.close()
+    (archive.corpus.index_dir / "clipper-index.json").write_text('{"schema": 0}')
+    first = runner.invoke(cli, ["search", "Phi", "--format", "ids"])
+    assert first.exit_code == 0 and first.stdout == f"{ids['phi']}\n"
+    assert first.stderr == (
+        "Rebuilding the index: it was made by another version of clipper "
+        "(once; the clippings are untouched).\n"
+    )
+    again = runner.invoke(cli, ["search", "Phi", "--format", "ids"])
+    assert again.exit_code == 0 and again.stderr == ""
+
+
 def test_reindex_restores_everything_from_the_files(archive, ids):
     archive.close()
     shutil.rmtree(archive.corpus.index_dir)
