@@ -1018,16 +1018,37 @@ def _postings_among(
         if (fieldname, text) not in reader:
             continue
         matcher = reader.postings(fieldname, text)
+        deleted: frozenset[int] = frozenset()
+        if isinstance(matcher, FilterMatcher) and matcher._exclude:
+            deleted, matcher = matcher._ids, matcher.child
+        blocks = hasattr(matcher, "_skip_to_block") and hasattr(matcher, "_read_ids")
         end = offset + reader.doc_count_all()
         for docnum in docnums[bisect_left(docnums, offset) : bisect_left(docnums, end)]:
+            local = docnum - offset
             if not matcher.is_active():
                 break
-            if matcher.id() < docnum - offset:
-                matcher.skip_to(docnum - offset)
-            if matcher.is_active() and matcher.id() == docnum - offset:
+            if matcher.id() < local:
+                if blocks:  # Whoosh's skip_to steps through a block one posting at a time
+                    _bisect_to(matcher, local)
+                else:
+                    matcher.skip_to(local)
+            if matcher.is_active() and matcher.id() == local and local not in deleted:
                 ids.append(docnum)
                 weights.append(matcher.weight())
     return _TermPostings(fieldname, text, boost, ids, weights)
+
+
+def _bisect_to(matcher: Any, target: int) -> None:
+    """Move a block matcher to its first posting at or after ``target``."""
+    if target > matcher.block_max_id():
+        matcher._skip_to_block(lambda: target > matcher.block_max_id())
+        if not matcher.is_active():
+            return
+    if matcher._ids is None:
+        matcher._read_ids()
+    matcher._i = bisect_left(matcher._ids, target, matcher._i)
+    if matcher._i >= matcher._blocklength:
+        matcher._next_block()
 
 
 def _read_postings(matcher: Any, offset: int, ids: list[int], weights: list[float]) -> None:

@@ -91,3 +91,34 @@ def test_every_public_method_of_the_archive_returns_a_declared_type_not_any():
     }
     assert {"search", "timeline", "similar", "segment_count"} <= returns.keys()
     assert [name for name, hint in returns.items() if hint in (None, "Any")] == []
+
+
+def test_postings_among_given_documents_match_the_whole_list(archive, tmp_path):
+    # 400 postings of "navires" span several of Whoosh's blocks (128 each);
+    # one clipping in three lacks the word, and some are removed.
+    import json
+
+    from clipper import searching
+
+    lines = [
+        {"title": f"Port {i}", "text": f"Escale {i} : " + ("navires" if i % 3 else "cargos")}
+        for i in range(600)
+    ]
+    path = tmp_path / "ports.jsonl"
+    path.write_text("\n".join(json.dumps(line) for line in lines), encoding="utf-8")
+    archive.import_jsonl(path)
+    archive.remove([archive.search("escale 5", match="all", limit=1).hits[0].clipping.id])
+    index = SearchIndex(archive.corpus)
+    try:
+        with index._searching() as searcher:
+            whole = searching._TermPostings("body", "navires", 1.0, [], [])
+            for reader, offset in searcher.reader().leaf_readers():
+                matcher = reader.postings("body", "navires")
+                searching._read_postings(matcher, offset, whole.ids, whole.weights)
+            wanted = list(range(0, searcher.doc_count_all(), 7))
+            among = searching._postings_among(searcher, "body", "navires", 1.0, wanted)
+            expected = [d for d in whole.ids if d in set(wanted)]
+            assert len(whole.ids) >= 390 and expected
+            assert among.ids == expected
+    finally:
+        index.close()
