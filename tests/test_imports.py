@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-import clipper
-
-PACKAGE = Path(clipper.__file__).parent
-ROOT = PACKAGE.parent
+# The source tree beside the tests, not the installed copy: CI installs
+# clipper into site-packages, where neither README.md nor benchmarks/ is.
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "clipper"
 
 # The only modules that may import Whoosh: the search-index adapter.
 WHOOSH_IMPORTERS = {
@@ -49,6 +49,13 @@ def module_name(path: Path) -> str:
 
 def clipper_modules() -> dict[str, Path]:
     return {module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
+
+
+def test_the_source_tree_is_read():
+    # An empty tree would make every pin below hold trivially.
+    modules = clipper_modules()
+    assert {"clipper.archive", "clipper.cli", "clipper.index"} <= modules.keys()
+    assert any(path.parts[-2] == "benchmarks" for path in _front_end_files())
 
 
 def imported_names(path: Path, module: str = "") -> set[str]:
