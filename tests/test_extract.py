@@ -374,3 +374,31 @@ def test_a_long_source_sentence_stays_in_a_pasted_text():
     extracted = extract_plain_text(text)
     assert extracted.source is None
     assert extracted.text.endswith("Source : selon les chiffres publiés mardi par le ministère")
+
+
+@pytest.mark.parametrize(
+    ("lines", "source", "agency", "rest"),
+    [
+        # A credit among the last three non-blank lines, past a line that is not one.
+        (["Titre", "", "Un texte.", "Source : Reuters", "", "Suivez-nous."],
+         "Reuters", "Reuters", ["Titre", "", "Un texte.", "", "Suivez-nous."]),
+        # Two credits; the one nearest the end names the source first.
+        (["Un texte.", "Le Monde avec AFP", "(Reuters)"], "Le Monde", "Reuters", ["Un texte."]),
+        # The fourth non-blank line from the end is body text, whatever it says.
+        (["(AFP)", "Un.", "Deux.", "Trois."], None, None, ["(AFP)", "Un.", "Deux.", "Trois."]),
+        # The first line is never a closing line: a text is not emptied.
+        (["Source : Reuters"], None, None, ["Source : Reuters"]),
+        (["", "(AFP)", "", "Source : Reuters"], "Reuters", "Reuters", ["", "(AFP)", ""]),
+    ],
+)
+def test_one_rule_takes_closing_credit_lines(lines, source, agency, rest):
+    from clipper.extract import rules
+
+    assert rules.take_credit_lines(lines) == (source, agency, rest)
+
+
+def test_a_credit_line_above_a_closing_line_of_pasted_text_is_read():
+    text = "Le budget\n\nLe conseil a voté le budget.\n\nSource : Reuters\nSuivez-nous.\n"
+    extracted = extract_plain_text(text)
+    assert (extracted.source, extracted.agency) == ("Reuters", "Reuters")
+    assert extracted.text.split("\n\n") == ["Le conseil a voté le budget.", "Suivez-nous."]

@@ -302,3 +302,21 @@ def test_all_authors_of_a_json_ld_block_wrapped_in_cdata():
     assert b"]]></script>" in page
     extracted = extract_html(page, "article_en_jsonld.html")
     assert extracted.author == "Sam Porter, Lena Ortiz"
+
+
+@pytest.mark.parametrize(
+    ("closing", "agency", "source", "kept"),
+    [
+        # Two credit lines closing the page, both read.
+        ("<p>La Voix du Canton</p><p>(AFP)</p>", "AFP", None, ["La Voix du Canton"]),
+        # Read from the end: the agency of "(AFP)", the source of "Source : Reuters".
+        ("<p>Source : Reuters</p><p>(AFP)</p>", "AFP", "Reuters", []),
+        # A credit line above a closing line that is not one, as in pasted text.
+        ("<p>Source : Reuters</p><p>Suivez-nous sur les réseaux.</p>", "Reuters", "Reuters",
+         ["Suivez-nous sur les réseaux."]),
+    ],
+)
+def test_closing_credit_lines_are_read_as_in_plain_text(closing, agency, source, kept):
+    extracted = extract_html(_article(closing), "piscine.html")
+    assert (extracted.agency, extracted.source) == (agency, source)
+    assert extracted.text.split("\n\n") == [*_PARAGRAPHS, *kept]

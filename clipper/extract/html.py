@@ -93,14 +93,6 @@ _HEADLINE_MIN_WORDS = 3
 _MIN_WORDS = 5
 _MIN_CHARS = 25
 _NAVIGATION = "//nav | //*[@role='navigation'] | //*[@role='menubar']"
-# Byline and dateline lines: "Par Claire Dumas", "AFP, publié le 3 mai 2024 à 10h12".
-_BY_AUTHOR = re.compile(r"^(?:[Pp]ar|[Bb]y|BY|PAR)\s+[A-ZÀ-Ý]")
-_DATELINE_WORDS = re.compile(
-    r"\b(?:publié|mis à jour|actualisé|modifié|published|updated|posted)\b(?=.*\d)",
-    re.IGNORECASE,
-)
-_BYLINE_HEAD = 3
-_BYLINE_MAX_WORDS = 20
 _KEYWORDS_LIST_MAX_CHARS = 2000
 _KEYWORD_MAX_CHARS = 60
 _KEYWORD_MAX_WORDS = 8
@@ -114,25 +106,7 @@ _NOT_ARTICLE = (
     "ancestor::nav or ancestor::aside"
     " or ancestor::header[not(ancestor::article)] or ancestor::footer[not(ancestor::article)]"
 )
-_CAPTION_MAX_WORDS = 80
-_CREDIT_MAX_WORDS = 6
-# "Photo : X", "Image: X", "Credits: X" (whole line is a credit).
-_CREDIT_LABEL = re.compile(
-    r"^(?P<caption>)(?:photos?|images?|cr[ée]dits?(?: photo)?|illustration)"
-    r"\s*(?::|\.\.\.|…)\s*(?P<credit>.+)$",
-    re.IGNORECASE,
-)
-_CREDIT_LABEL_ONLY = re.compile(r"^(?:photos?|images?|cr[ée]dits?|illustration)\s*:?$", re.I)
-# "Caption text. (AP Photo/Jane Doe)", "Caption (Jane Doe/Getty Images)"
-_TRAILING_PHOTO_CREDIT = re.compile(
-    r"^(?P<caption>.+?)\s*\((?P<credit>[^()]*(?:\bPhoto\b|\bGetty\b|\S/\S|\s/\s)[^()]*)\)\s*\.?$"
-)
-# A short "Name / Agency" line.
-_NAME_SLASH_NAME = re.compile(r"^[\w.'’ -]+?\s?/\s?[\w.'’ -]+$")
-_PHOTO_AGENCY = re.compile(r"\b(?:Getty Images|Shutterstock|iStock|Alamy|Sipa|Hans Lucas)\b")
 _BLOCK_TAGS = {"p", "div", "br", "li", "figcaption", "section", "footer", "small", "cite"}
-# Closing credit lines searched among the last paragraphs, as in plain text.
-_CREDIT_TAIL = 3
 
 
 def extract_html(
@@ -160,7 +134,7 @@ def extract_html(
         raise InputError(name, "no article text found in the page")
 
     paragraphs = _paragraphs(body_doc)
-    source_line, agency, paragraphs = _take_credit_lines(paragraphs)
+    source_line, agency, paragraphs = rules.take_credit_lines(paragraphs)
     if agency is None and paragraphs:
         match = rules.TRAILING_AGENCY.search(paragraphs[-1]) or rules.DATELINE.match(paragraphs[0])
         if match:
@@ -310,11 +284,11 @@ def _read_page(tree: HtmlElement) -> _Page:
     credits: list[str] = []
     for element in _figures(tree):
         lines = _lines(element)
-        if len(_WORD.findall(" ".join(lines))) > _CAPTION_MAX_WORDS:
+        if len(_WORD.findall(" ".join(lines))) > rules.FIGURE_CAPTION_MAX_WORDS:
             continue
         label = ""
         for line in lines:
-            if _CREDIT_LABEL_ONLY.match(line):
+            if rules.CREDIT_LABEL_ONLY.match(line):
                 label = line.rstrip(" :") + ": "
                 continue
             _sort_caption_line(label + line, captions, credits)
@@ -454,12 +428,14 @@ def _sort_caption_line(line: str, captions: list[str], credits: list[str]) -> No
     if match := (
         rules.CAPTION_CREDIT.match(line)
         or rules.PHOTO_CREDIT.match(line)
-        or _CREDIT_LABEL.match(line)
-        or _TRAILING_PHOTO_CREDIT.match(line)
+        or rules.CREDIT_LABEL.match(line)
+        or rules.TRAILING_PHOTO_CREDIT.match(line)
     ):
         caption, credit = match["caption"], match["credit"]
-    elif len(_WORD.findall(line)) <= _CREDIT_MAX_WORDS and (
-        _PHOTO_AGENCY.search(line) or _NAME_SLASH_NAME.match(line) or rules.agencies_in(line)
+    elif len(_WORD.findall(line)) <= rules.FIGURE_CREDIT_MAX_WORDS and (
+        rules.PHOTO_AGENCY.search(line)
+        or rules.NAME_SLASH_NAME.match(line)
+        or rules.agencies_in(line)
     ):
         caption, credit = "", line
     caption = caption.strip()
@@ -566,28 +542,12 @@ def _subheadings(document: Any) -> list[str]:
 # --- metadata clean-up -----------------------------------------------------
 
 
-def _take_credit_lines(paragraphs: list[str]) -> tuple[str | None, str | None, list[str]]:
-    """Remove credit lines among the last paragraphs; return (source, agency, rest)."""
-    source: str | None = None
-    agency: str | None = None
-    kept = list(paragraphs)
-    for _ in range(_CREDIT_TAIL):
-        if len(kept) < 2:
-            break
-        credit = rules.read_credit_line(kept[-1])
-        if credit is None:
-            break
-        source, agency = source or credit[0], agency or credit[1]
-        kept.pop()
-    return source, agency, kept
-
-
 def _take_byline_lines(paragraphs: list[str]) -> tuple[list[str], list[str]]:
     """Remove byline and dateline lines among the first paragraphs; return (bylines, rest)."""
     bylines: list[str] = []
     kept: list[str] = []
     for index, paragraph in enumerate(paragraphs):
-        if index < _BYLINE_HEAD and _is_byline(paragraph):
+        if index < rules.BYLINE_HEAD_LINES and _is_byline(paragraph):
             bylines.append(paragraph)
         else:
             kept.append(paragraph)
@@ -598,9 +558,9 @@ def _is_byline(line: str) -> bool:
     if rules.SENTENCE_END.search(line) and not line.endswith(")"):
         return False
     words = len(_WORD.findall(line))
-    if _BY_AUTHOR.match(line):
-        return words <= _BYLINE_MAX_WORDS // 2
-    return words <= _BYLINE_MAX_WORDS and bool(_DATELINE_WORDS.search(line))
+    if rules.BY_AUTHOR.match(line):
+        return words <= rules.BYLINE_MAX_WORDS // 2
+    return words <= rules.BYLINE_MAX_WORDS and bool(rules.DATELINE_WORDS.search(line))
 
 
 def _authors(value: str | None) -> list[str]:

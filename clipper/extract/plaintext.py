@@ -15,15 +15,6 @@ from clipper.dates import parse_document_date
 from clipper.errors import ClipperError
 from clipper.extract import Extracted, rules
 
-_NAME = r"[A-ZÀ-Ý][\w'’.-]+(?:\s+(?:de\s+|van\s+|von\s+)?[A-ZÀ-Ý][\w'’.-]+){0,3}"
-# Between names of a byline: "Par A, B et C", "By A and B", "By A & B".
-_NAME_SEPARATOR = r"\s*,\s*|\s+(?:et|and|&)\s+"
-_BYLINE = re.compile(
-    rf"^\s*(?:[Pp]ar|[Bb]y)\s+(?P<author>{_NAME}(?:(?:{_NAME_SEPARATOR}){_NAME}){{0,5}})\s*$"
-)
-# How many closing non-blank lines may hold credit lines.
-_CREDIT_TAIL = 3
-
 
 @dataclass
 class _Lines:
@@ -43,7 +34,7 @@ def extract_plain_text(text: str, *, has_title: bool = False) -> Extracted:
     while lines and not lines[-1].strip():
         lines.pop()
 
-    source, agency, lines = _take_credit_lines(lines)
+    source, agency, lines = rules.take_credit_lines(lines)
     parts = _split_lines(lines)
     fallback = not parts.paragraphs
     if fallback:
@@ -102,8 +93,8 @@ def _take_header_lines(paragraphs: list[str]) -> tuple[str | None, str | None]:
             break
         found_author, found_date = None, None
         for part in filter(None, rules.HEADER_SEPARATOR.split(paragraphs[0].strip())):
-            if not found_author and (match := _BYLINE.match(part)):
-                found_author = ", ".join(re.split(_NAME_SEPARATOR, match["author"]))
+            if not found_author and (match := rules.BYLINE.match(part)):
+                found_author = ", ".join(re.split(rules.BYLINE_NAME_SEPARATOR, match["author"]))
                 continue
             if not found_date and (found_date := _header_date(part)):
                 continue
@@ -122,27 +113,6 @@ def _header_date(line: str) -> str | None:
         return parse_document_date(written)
     except ClipperError:
         return None
-
-
-def _take_credit_lines(lines: list[str]) -> tuple[str | None, str | None, list[str]]:
-    """Remove credit lines among the last few non-blank lines; return (source, agency, rest)."""
-    source: str | None = None
-    agency: str | None = None
-    seen = 0
-    index = len(lines) - 1
-    kept_tail: list[str] = []
-    while index >= 0 and seen < _CREDIT_TAIL:
-        line = lines[index]
-        index -= 1
-        if not line.strip():
-            kept_tail.append(line)
-            continue
-        seen += 1
-        if (credit := rules.read_credit_line(line)) is not None:
-            source, agency = source or credit[0], agency or credit[1]
-            continue
-        kept_tail.append(line)
-    return source, agency, lines[: index + 1] + kept_tail[::-1]
 
 
 def _split_lines(lines: list[str]) -> _Lines:

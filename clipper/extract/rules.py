@@ -122,6 +122,47 @@ TITLE_FROM_SENTENCE_CHARS = 110
 AGENCY_IN_BYLINE = re.compile(rf"\b(?:[Aa]vec|[Ww]ith)\s+(?P<agency>{_AGENCY_ALTERNATION})\b")
 
 
+# --- bylines ---------------------------------------------------------------
+
+# A byline line naming its authors: "Par Claire Dumas", "By A, B and C".
+_NAME = r"[A-ZÀ-Ý][\w'’.-]+(?:\s+(?:de\s+|van\s+|von\s+)?[A-ZÀ-Ý][\w'’.-]+){0,3}"
+# Between names of a byline: "Par A, B et C", "By A and B", "By A & B".
+BYLINE_NAME_SEPARATOR = r"\s*,\s*|\s+(?:et|and|&)\s+"
+BYLINE = re.compile(
+    rf"^\s*(?:[Pp]ar|[Bb]y)\s+(?P<author>{_NAME}(?:(?:{BYLINE_NAME_SEPARATOR}){_NAME}){{0,5}})\s*$"
+)
+# A line a page shows above its text: "Par Claire Dumas" (a byline start) or
+# "AFP, publié le 3 mai 2024 à 10h12" (a dateline), among the first few.
+BY_AUTHOR = re.compile(r"^(?:[Pp]ar|[Bb]y|BY|PAR)\s+[A-ZÀ-Ý]")
+DATELINE_WORDS = re.compile(
+    r"\b(?:publié|mis à jour|actualisé|modifié|published|updated|posted)\b(?=.*\d)",
+    re.IGNORECASE,
+)
+BYLINE_HEAD_LINES = 3
+BYLINE_MAX_WORDS = 20
+
+# --- captions and photo credits of a page's figures --------------------------
+
+FIGURE_CAPTION_MAX_WORDS = 80
+FIGURE_CREDIT_MAX_WORDS = 6
+# "Photo : X", "Image: X", "Credits: X" (whole line is a credit).
+CREDIT_LABEL = re.compile(
+    r"^(?P<caption>)(?:photos?|images?|cr[ée]dits?(?: photo)?|illustration)"
+    r"\s*(?::|\.\.\.|…)\s*(?P<credit>.+)$",
+    re.IGNORECASE,
+)
+CREDIT_LABEL_ONLY = re.compile(r"^(?:photos?|images?|cr[ée]dits?|illustration)\s*:?$", re.I)
+# "Caption text. (AP Photo/Jane Doe)", "Caption (Jane Doe/Getty Images)"
+TRAILING_PHOTO_CREDIT = re.compile(
+    r"^(?P<caption>.+?)\s*\((?P<credit>[^()]*(?:\bPhoto\b|\bGetty\b|\S/\S|\s/\s)[^()]*)\)\s*\.?$"
+)
+# A short "Name / Agency" line.
+NAME_SLASH_NAME = re.compile(r"^[\w.'’ -]+?\s?/\s?[\w.'’ -]+$")
+# Photo agencies and image banks: a short line naming one is a credit.
+PHOTO_AGENCIES = ("Getty Images", "Shutterstock", "iStock", "Alamy", "Sipa", "Hans Lucas")
+PHOTO_AGENCY = re.compile(r"\b(?:" + "|".join(map(re.escape, PHOTO_AGENCIES)) + r")\b")
+
+
 # A "Source :" line naming no agency is a sentence past this many words, not a credit.
 SOURCE_LINE_MAX_WORDS = 4
 
@@ -143,6 +184,35 @@ def read_credit_line(line: str) -> tuple[str | None, str | None] | None:
     if match := TRAILING_AGENCY.fullmatch(line.strip()):
         return None, canonical_agency(match["agency"])
     return None
+
+
+# Closing credit lines are looked for among this many last non-blank lines.
+CREDIT_TAIL_LINES = 3
+
+
+def take_credit_lines(lines: list[str]) -> tuple[str | None, str | None, list[str]]:
+    """Remove closing credit lines; return ``(source, agency, the other lines)``.
+
+    Lines (of pasted text) or paragraphs (of a page) are read from the end:
+    among the last :data:`CREDIT_TAIL_LINES` non-blank ones, each credit line
+    goes, also above a closing line that is not one ("Suivez-nous…"). The
+    first non-blank line never goes: it is the text. Blank lines stay.
+    """
+    first_text = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
+    source: str | None = None
+    agency: str | None = None
+    taken: set[int] = set()
+    seen = 0
+    for index in range(len(lines) - 1, first_text, -1):
+        if seen == CREDIT_TAIL_LINES:
+            break
+        if not lines[index].strip():
+            continue
+        seen += 1
+        if (credit := read_credit_line(lines[index])) is not None:
+            source, agency = source or credit[0], agency or credit[1]
+            taken.add(index)
+    return source, agency, [line for i, line in enumerate(lines) if i not in taken]
 
 
 def title_from_sentence(paragraph: str) -> str:
