@@ -37,7 +37,16 @@ from clipper.errors import (
 )
 from clipper.index import SearchIndex
 from clipper.locking import corpus_lock
-from clipper.model import DEFAULT_MAX_BYTES, STDIN_NAME, Clipping, normalise_tags
+from clipper.model import (
+    COPY_FIELDS,
+    DEFAULT_MAX_BYTES,
+    GIVEN_FIELDS,
+    HIT_FIELDS,
+    LAYOUT_FIELDS,
+    STDIN_NAME,
+    Clipping,
+    normalise_tags,
+)
 from clipper.options import MATCH_MODES, REVIEW_TITLE
 from clipper.snippets import Snippet, make_snippet
 from clipper.storage import Corpus, GroupWriter
@@ -159,15 +168,7 @@ class Hit:
         return {
             "id": c.id,
             "score": round(self.score, 4),
-            "title": c.title,
-            "source": c.source,
-            "agency": c.agency,
-            "author": c.author,
-            "date": c.date,
-            "added": c.added,
-            "lang": c.lang,
-            "url": c.url,
-            "tags": c.tags,
+            **{name: getattr(c, name) for name in HIT_FIELDS if name != "id"},
             "snippet": self.snippet.text,
             "highlights": [list(h) for h in self.snippet.highlights],
             "copies": [copy_summary(c) for c in self.copies],
@@ -176,13 +177,7 @@ class Hit:
 
 
 def copy_summary(clipping: Clipping) -> dict[str, Any]:
-    return {
-        "id": clipping.id,
-        "title": clipping.title,
-        "source": clipping.source,
-        "date": clipping.date,
-        "similarity": clipping.similarity,
-    }
+    return {name: getattr(clipping, name) for name in COPY_FIELDS}
 
 
 @dataclass
@@ -981,31 +976,27 @@ def _new_clipping(item: Prepared, near: tuple[Clipping, float] | None) -> Clippi
     extracted = item.extracted
     return Clipping(
         id=item.clipping_id,
-        title=extracted.title,
-        text=extracted.text,
         # Microseconds: saved searches compare it with when they last ran.
         added=extracted.added or datetime.now(UTC).isoformat(timespec="microseconds"),
         original=f"{item.clipping_id}.orig{item.extension}",
-        content_type=extracted.content_type,
-        encoding=extracted.encoding,
-        source=extracted.source,
-        agency=extracted.agency,
-        author=extracted.author,
-        date=extracted.date,
-        lang=extracted.lang,
-        url=extracted.url,
-        note=extracted.note,
-        tags=normalise_tags(extracted.tags),
-        keywords=normalise_tags(extracted.keywords),
-        captions=extracted.captions,
-        credits=extracted.credits,
-        subheadings=extracted.subheadings,
-        sidebar=extracted.sidebar,
         origin=item.origin,
         duplicate_of=near[0].group if near else None,
         similarity=round(near[1], 3) if near else None,
-        extra=extracted.extra,
+        tags=normalise_tags(extracted.tags),
+        keywords=normalise_tags(extracted.keywords),
+        **{name: getattr(extracted, name) for name in _EXTRACTED_AS_IS},
     )
+
+
+# What a new clipping takes from extraction unchanged.
+_EXTRACTED_AS_IS = (
+    *(name for name in GIVEN_FIELDS if name not in ("tags", "keywords")),
+    *LAYOUT_FIELDS,
+    "text",
+    "content_type",
+    "encoding",
+    "extra",
+)
 
 
 @contextmanager

@@ -7,7 +7,7 @@ what to store.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -18,27 +18,21 @@ from clipper.errors import ClipperError, InputError
 from clipper.extract import Extracted, rules
 from clipper.extract.markdown import extract_markdown
 from clipper.extract.plaintext import extract_plain_text
-from clipper.model import STDIN_NAME, normalise_tags
+from clipper.model import (
+    GIVEN_FIELDS,
+    IDENTITY_FIELDS,
+    LAYOUT_FIELDS,
+    STDIN_NAME,
+    normalise_tags,
+)
 from clipper.records import CLIPPING_ID, is_iso_datetime, json_type_name
 from clipper.textutil import normalise_newlines, strip_controls
 
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
-JSONL_FIELDS = (
-    "title",
-    "text",
-    "date",
-    "source",
-    "agency",
-    "author",
-    "url",
-    "lang",
-    "tags",
-    "keywords",
-    "note",
-)
+# The keys a JSON record may give; any other key is kept in its ``extra``.
+JSONL_FIELDS = ("text", *GIVEN_FIELDS)
 # Written by `clipper export --format jsonl`, read back so that a round trip loses nothing.
-EXPORT_LIST_FIELDS = ("captions", "credits", "subheadings", "sidebar")
-EXPORT_FIELDS = (*EXPORT_LIST_FIELDS, "id", "added", "origin", "extra")
+EXPORT_FIELDS = (*LAYOUT_FIELDS, *IDENTITY_FIELDS)
 
 
 @dataclass
@@ -80,7 +74,7 @@ def extract_document(data: bytes, name: str, *, markdown: bool | None = None) ->
     return extracted
 
 
-_META_KEYS = {f.name for f in fields(Metadata)}
+_META_KEYS = frozenset(GIVEN_FIELDS)
 
 
 def metadata_from_mapping(data: dict[str, Any], name: str) -> Metadata:
@@ -208,7 +202,7 @@ def _restore_export_fields(extracted: Extracted, record: dict[str, Any], name: s
     digits, an ISO 8601 time); other exports' ``id: "orangesum-2"`` or
     ``added: "yesterday"`` stay ordinary extra metadata.
     """
-    for key in EXPORT_LIST_FIELDS:
+    for key in LAYOUT_FIELDS:
         if key in record:
             value = record[key]
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):

@@ -87,6 +87,23 @@ class Clipping:
         return ""
 
 
+# Groups of Clipping's fields, each declared once; the dataclasses that carry
+# them (Metadata, Extracted) are pinned to these by tests/test_model.py.
+# What a user may give when adding: options, front matter, a JSON record's keys.
+GIVEN_FIELDS = (
+    "title", "date", "source", "agency", "author", "url", "lang", "tags", "keywords", "note",
+)  # fmt: skip
+# What extraction reads from a document's layout, apart from its body.
+LAYOUT_FIELDS = ("captions", "credits", "subheadings", "sidebar")
+# Where a clipping came from and its place in the corpus: restored as they
+# were from a clipper export, never given by a user.
+IDENTITY_FIELDS = ("id", "added", "origin", "extra")
+# What a search result shows of its clipping (a result line, ``--json``, the web page).
+HIT_FIELDS = ("id", "title", "source", "agency", "author", "date", "added", "lang", "url", "tags")
+# What a near-duplicate copy shows beside its group's first clipping.
+COPY_FIELDS = ("id", "title", "source", "date", "similarity")
+
+
 def normalise_tags(tags: list[str] | tuple[str, ...]) -> list[str]:
     """Trim, drop empties and duplicates (case-insensitively), keep order."""
     seen: set[str] = set()
