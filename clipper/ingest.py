@@ -7,7 +7,7 @@ what to store.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from clipper.model import (
     IDENTITY_FIELDS,
     LAYOUT_FIELDS,
     STDIN_NAME,
+    Described,
     normalise_tags,
 )
 from clipper.records import CLIPPING_ID, is_iso_datetime, json_type_name
@@ -36,19 +37,10 @@ EXPORT_FIELDS = (*LAYOUT_FIELDS, *IDENTITY_FIELDS)
 
 
 @dataclass
-class Metadata:
+class Metadata(Described):
     """Metadata given by the user; ``None`` leaves what extraction found."""
 
     title: str | None = None
-    source: str | None = None
-    agency: str | None = None
-    author: str | None = None
-    date: str | None = None
-    url: str | None = None
-    lang: str | None = None
-    note: str | None = None
-    tags: list[str] = field(default_factory=list)
-    keywords: list[str] = field(default_factory=list)  # the publisher's, from a record
 
 
 def extract_document(data: bytes, name: str, *, markdown: bool | None = None) -> Extracted:

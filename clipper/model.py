@@ -27,6 +27,25 @@ def content_id(content: str) -> str:
     return digest[:ID_LENGTH]
 
 
+@dataclass(kw_only=True)
+class Described:
+    """What a text says of itself beside its title and body; ``None``: not known.
+
+    Given by a user (:class:`clipper.ingest.Metadata`) or found by extraction
+    (:class:`clipper.extract.Extracted`), stored in a :class:`Clipping`.
+    """
+
+    source: str | None = None
+    agency: str | None = None
+    author: str | None = None
+    date: str | None = None
+    url: str | None = None
+    lang: str | None = None
+    note: str | None = None
+    tags: list[str] = field(default_factory=list)  # the user's own
+    keywords: list[str] = field(default_factory=list)  # the publisher's (page metadata)
+
+
 @dataclass(slots=True)  # no per-instance dict: a bulk import reports on every clipping
 class Clipping:
     """One stored clipping. ``text`` is the clean body; the original is kept beside it."""

@@ -8,9 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from clipper.model import Described
+
 
 @dataclass
-class Extracted:
+class Extracted(Described):
     """What extraction found in a document. ``None`` means "not found"."""
 
     title: str
@@ -18,15 +20,6 @@ class Extracted:
     content: str  # what the content id is computed from
     encoding: str = "utf-8"
     content_type: str = "text/plain"
-    source: str | None = None
-    agency: str | None = None
-    author: str | None = None
-    date: str | None = None
-    url: str | None = None
-    lang: str | None = None
-    note: str | None = None
-    tags: list[str] = field(default_factory=list)
-    keywords: list[str] = field(default_factory=list)
     captions: list[str] = field(default_factory=list)
     credits: list[str] = field(default_factory=list)
     subheadings: list[str] = field(default_factory=list)
