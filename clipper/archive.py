@@ -113,8 +113,8 @@ class AddReport:
     Each outcome reaches the ``on_outcome`` callback as it happens. A report
     keeps them all unless made with ``keep_outcomes=False``: a caller that
     streams them (the command line, an import of a whole corpus) then gets
-    counts and failures alone, and memory does not grow with the batch (kept
-    outcomes took 250 MB at 287,820 articles). In large batches (those
+    counts and failures alone, and memory does not grow with the batch. In
+    large batches (those
     prepared in worker processes), kept clippings are summaries (id, title,
     source, date, language, tags and near-duplicate link; ``near`` has only
     its id); read a whole clipping with :meth:`Archive.get`.
@@ -813,9 +813,8 @@ def _new_to(watch: Watch) -> Filters:
 def _summarise(outcome: AddOutcome) -> None:
     """Keep what a report shows of an outcome's clippings: ids, titles, source, date.
 
-    A bulk import keeps one outcome per input (287,820 at the largest benchmark
-    point): summaries with every field but the text took 1.9 KB each, these
-    about 0.7 KB. A summary is read, never changed: empty parts are shared.
+    A bulk import keeps one outcome per input, so a summary holds only what a
+    report prints. It is read, never changed: empty parts are shared.
     """
     if outcome.clipping is not None:
         outcome.clipping = _summary(outcome.clipping, outcome.clipping.tags)

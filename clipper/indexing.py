@@ -57,8 +57,8 @@ CHECKPOINT_EVERY = 30_000
 # tier are merged once there are SMALL_SEGMENTS_TO_MERGE of them (see
 # merge_small_segments).
 SMALL_SEGMENT_DOCS = 1_000
-# Two a tier: tiers of 4 and 8 left 10 and 22 segments after 500 adds, and
-# search slower for it (docs/performance.md, round four).
+# Two a tier: larger tiers leave more segments, and search is slower for it
+# (docs/performance.md, round four).
 SMALL_SEGMENTS_TO_MERGE = 2
 
 ProgressCallback = Callable[[int], None]
@@ -294,18 +294,15 @@ def merge_small_segments(writer: Any, segments: list[Any]) -> list[Any]:
     """Whoosh merge policy: merge small segments of about the same size, never large ones.
 
     Whoosh's default policy merges every segment into one as soon as their
-    count makes its Fibonacci bound exceed the number of documents: with the
-    20 segments of a 287,820-clipping bulk import, the fourth single add after
-    it began a full merge that had not ended 20 minutes later. Large segments
-    (bulk checkpoints) stay until ``clipper optimize``.
+    count makes its Fibonacci bound exceed the number of documents, so a
+    single add after a bulk import could rewrite the whole index. Large
+    segments (bulk checkpoints) stay until ``clipper optimize``.
 
     Small segments go by tiers of size (powers of
     :data:`SMALL_SEGMENTS_TO_MERGE`: with 2, 1 document, 2-3, 4-7...), and a
     tier is merged once it holds that many segments, if the result stays
-    small: a document is rewritten once a tier, and a long merge is rare.
-    Merging all small segments together, eight at a time, rewrote the growing
-    one on every eighth add, up to 1,000 documents: the pauses of single adds
-    in docs/performance.md.
+    small: a document is rewritten once a tier, and a long merge is rare
+    (the pauses of single adds before and after: docs/performance.md).
     """
     from whoosh.reading import SegmentReader
 
@@ -343,8 +340,8 @@ def _open_writer(ix: Any, corpus: Corpus, *, bulk: bool = False) -> Any:
     """A Whoosh writer writing non-compound segments.
 
     A compound segment is copied whole into memory by every process that opens
-    it; separate files are mapped instead (whoosh.md: 171 ms and 263 MB against
-    120 ms and 29 MB for a fresh search). ``bulk`` analyses in one process per
+    it; separate files are mapped instead, which a fresh search opens faster
+    and in far less memory. ``bulk`` analyses in one process per
     core (Whoosh's MpWriter), each leaving its own segment.
     """
     options: dict[str, Any] = {
@@ -365,10 +362,10 @@ def _open_writer(ix: Any, corpus: Corpus, *, bulk: bool = False) -> Any:
 
 
 # Whoosh forks its analysing processes from the importing process, which by a
-# checkpoint holds the batch's near-duplicate finder and much else: at 287,820
-# articles the two processes kept a copy of 196 MB of it alive between them
-# (pages the importer has since rewritten). Started from a fork server, a small
-# process that loaded the index modules once, they inherit none of it.
+# checkpoint holds the batch's near-duplicate finder and much else: forked, they
+# keep a copy of the pages the importer has since rewritten. Started from a
+# fork server, a small process that loaded the index modules once, they inherit
+# none of it.
 _FORK_SERVER = multiprocessing.get_context("forkserver")
 
 

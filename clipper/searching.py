@@ -1449,7 +1449,7 @@ def _tag_counts(reader: Any, matches: set[int]) -> list[tuple[str, int]]:
     """Tags are several per clipping: count each tag's postings among the matches.
 
     Whoosh's overlapping facet would read the tags of every document of the
-    index on each search (25 ms at 57,000 clippings); tags are few.
+    index on each search; tags are few.
     """
     counts = []
     for term in reader.lexicon("tag_label"):

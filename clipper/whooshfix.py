@@ -5,8 +5,8 @@ cannot change under us; the test suite exercises it on every index write.
 
 ``W3PerDocReader._cached_reader`` caches the length column of a field, but
 not the *absence* of one: for every posting of a field without lengths (ids,
-facets, tags) it asks the file system again whether the column file exists.
-Indexing 1,000 articles made 271,000 such calls, 2.9 s of 50 s in a profile.
+facets, tags) it asks the file system again whether the column file exists,
+hundreds of calls per indexed article.
 """
 
 from __future__ import annotations
