@@ -7,11 +7,13 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from clipper.archive import Archive
+from clipper.ingest import Metadata
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -39,6 +41,42 @@ def archive(corpus_dir: Path) -> Iterator[Archive]:
     archive = Archive.open_or_create(corpus_dir)
     yield archive
     archive.close()
+
+
+# One small corpus of invented clippings, shared by the module tests that need
+# stored ones: name -> (original bytes, file name, metadata). The first is
+# Windows-1252 with CRLF line ends, the last has no date.
+NEWS: dict[str, tuple[bytes, str, dict[str, Any]]] = {
+    "tram": (
+        "Le tramway prolongé vers le nord\r\n\r\nLa métropole a voté jeudi le "
+        "prolongement de la ligne jusqu'au nouveau quartier des Brotteaux.\r\n".encode("cp1252"),
+        "tram.txt",
+        {"source": "Le Progrès", "date": "2024-04-11", "lang": "fr", "tags": ["transports"]},
+    ),
+    "harbour": (
+        b"Harbour reopens after the storm\n\nFishing boats returned to the harbour on "
+        b"Monday as the wind dropped and the sea wall held.\n",
+        "harbour.txt",
+        {"source": "AFP", "date": "2023-11-20", "lang": "en"},
+    ),
+    "verger": (
+        "Les vergers fleurissent tôt\n\nDans la vallée, les pommiers sont en fleurs "
+        "avec trois semaines d'avance sur l'an dernier.\n".encode(),
+        "verger.txt",
+        {"lang": "fr"},
+    ),
+}
+
+
+@pytest.fixture
+def news(archive: Archive) -> dict[str, str]:
+    """The NEWS clippings added to the temporary corpus: name -> id."""
+    ids = {}
+    for name, (data, file_name, fields) in NEWS.items():
+        outcome = archive.add_bytes(data, file_name, Metadata(**fields))
+        assert outcome.status == "added", outcome.error
+        ids[name] = outcome.clipping.id
+    return ids
 
 
 @pytest.fixture
