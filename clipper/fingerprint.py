@@ -156,9 +156,10 @@ def best_match(
 class NearDuplicateFinder:
     """The clippings of one batch that share MinHash bands with a new one.
 
-    A batch can be a whole corpus, so this keeps 12 bytes a band and no signatures: recent bands in a
-    dict, older ones in sorted arrays searched by bisection. Candidates are
-    rare; their signatures are recomputed from their text by the caller.
+    A batch can be a whole corpus, so this keeps 12 bytes a band and no
+    signatures: recent bands in a dict, older ones in sorted arrays searched
+    by bisection. Candidates are rare; their signatures are recomputed from
+    their text by the caller.
     """
 
     # Recent bands merged into the sorted arrays past this many (a few MB of dict).

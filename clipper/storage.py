@@ -246,8 +246,9 @@ class Corpus:
 class GroupWriter:
     """Stores many new clippings with two file-system syncs per group, not four per clipping.
 
-    A sync per file is most of a bulk import's time. Here a group's files are written to temporary names, made
-    durable by one ``os.sync()``, renamed into place (originals first, then
+    A sync per file is most of a bulk import's time. Here a group's files are
+    written to temporary names, made durable by one ``os.sync()``, renamed
+    into place (originals first, then
     metadata), and the renames made durable by a second sync. A crash at any
     point leaves whole clippings or temporary debris (``clipper check
     --repair`` removes it), never a visible half clipping.
