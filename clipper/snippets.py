@@ -17,6 +17,8 @@ CONTEXT_BEFORE = 50
 MAX_FRAGMENTS = 2
 ELLIPSIS = "…"
 _WHITESPACE = re.compile(r"\s+")
+# Greedy up to the last whitespace of a range: where a window may end.
+_UP_TO_LAST_SPACE = re.compile(r".*\s", re.DOTALL)
 _PARAGRAPH_BREAK = re.compile(r"\s*\n\s*\n\s*")
 PARAGRAPH_MARK = " — "
 
@@ -91,10 +93,8 @@ def _best_window(
     for anchor in spans:
         if anchor.term in covered and taken:
             continue
-        start = _word_start(text, max(0, anchor.start - CONTEXT_BEFORE))
-        end = _word_end(text, min(len(text), start + width))
-        if end < anchor.end:
-            end = _word_end(text, anchor.end)
+        start = _word_start(text, max(0, anchor.start - CONTEXT_BEFORE), anchor.start)
+        end = _word_end(text, max(anchor.end, min(len(text), start + width)), anchor.end)
         if any(start < t_end and t_start < end for t_start, t_end in taken):
             continue
         inside = [s for s in spans if start <= s.start and s.end <= end]
@@ -105,24 +105,26 @@ def _best_window(
     return (best[1], best[2]) if best else None
 
 
-def _word_start(text: str, index: int) -> int:
-    """Move ``index`` forward to the start of a word (unless at the text's start)."""
+def _word_start(text: str, index: int, limit: int) -> int:
+    """The first word start in ``[index, limit]``, or ``limit`` if no word starts there.
+
+    ``limit`` is where the match starts: a window never begins past it, even
+    when the text before it is one long word (a URL).
+    """
     if index <= 0:
         return 0
     if text[index - 1].isspace():
         return index
-    space = text.find(" ", index)
-    newline = text.find("\n", index)
-    candidates = [p for p in (space, newline) if p != -1]
-    return min(candidates) + 1 if candidates else index
+    space = _WHITESPACE.search(text, index, limit)
+    return space.end() if space else limit
 
 
-def _word_end(text: str, index: int) -> int:
-    """Move ``index`` back to the end of a word (unless at the text's end)."""
+def _word_end(text: str, index: int, floor: int = 0) -> int:
+    """The last word end in ``[floor, index]``, or ``index`` if no word ends there."""
     if index >= len(text) or text[index].isspace():
         return index
-    cut = max(text.rfind(" ", 0, index), text.rfind("\n", 0, index))
-    return cut if cut > 0 else index
+    before = _UP_TO_LAST_SPACE.match(text, max(floor, 1), index + 1)
+    return before.end() - 1 if before else index
 
 
 def _build(text: str, windows: list[tuple[int, int]], spans: list[Span]) -> Snippet:
@@ -148,7 +150,7 @@ def _build(text: str, windows: list[tuple[int, int]], spans: list[Span]) -> Snip
             start += 1
         while end > start and text[end - 1].isspace():
             end -= 1
-        if number or start > 0:
+        if number or text[:start].strip():
             emit(ELLIPSIS if not out else f" {ELLIPSIS} ", False)
         position = start
         for span in spans:

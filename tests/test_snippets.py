@@ -154,3 +154,38 @@ def test_there_are_never_more_than_two_fragments():
     assert len(_fragments(snippet)) == 2
     assert snippet.text.count(ELLIPSIS) == 2  # between the two, and at the end
     assert _highlighted(snippet) == ["grue", "navire"]
+
+
+def test_a_long_url_before_the_match_does_not_push_the_window_past_it():
+    # No space in the fifty characters before the match: the window starts at
+    # the match rather than at the next space, which lies after it.
+    text = (
+        "Escale à Brest\n\nLe programme est en ligne sur "
+        "https://www.port-de-brest.example/actualites/2024/03/escale-du-navire-ecole"
+        " depuis lundi. " + "Les quais seront ouverts au public tout le week-end. " * 6
+    )
+    snippet = make_snippet(text, _spans(text, "navire"))
+    assert _highlighted(snippet) == ["navire"]
+    assert snippet.text.startswith(f"{ELLIPSIS}navire-ecole depuis lundi.")
+
+
+def test_a_match_inside_a_word_longer_than_the_window_is_still_shown():
+    text = "Voir " + "x" * 100 + "navire" + "y" * 300 + " et la suite."
+    snippet = make_snippet(text, [Span(105, 111, "navire")])
+    assert _highlighted(snippet) == ["navire"]
+    assert len(_fragments(snippet)[0]) == FRAGMENT_CHARS
+
+
+def test_tabs_and_line_breaks_are_word_boundaries_where_a_window_ends():
+    words = [f"mot{n}" for n in range(60)]
+    text = "navire " + "\t".join(words)
+    snippet = make_snippet(text, _spans(text, "navire"))
+    last = _fragments(snippet)[0].split()[-1]
+    assert last in words
+
+
+def test_leading_blank_lines_get_no_opening_ellipsis():
+    text = "\n\n   Le navire entre au port de Brest."
+    snippet = make_snippet(text, _spans(text, "navire"))
+    assert snippet.text == "Le navire entre au port de Brest."
+    assert _highlighted(snippet) == ["navire"]
