@@ -12,7 +12,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from clipper.errors import ClipperError
 from clipper.locking import corpus_lock, pending
@@ -20,9 +20,12 @@ from clipper.model import Clipping, content_id
 from clipper.storage import TMP_PREFIX, Corpus
 
 
+ProblemKind = Literal["metadata", "original", "id", "index", "debris"]
+
+
 @dataclass
 class Problem:
-    kind: str  # "metadata", "original", "id", "index", "debris"
+    kind: ProblemKind
     target: str  # an id or a path
     detail: str
     repaired: bool = False
