@@ -19,7 +19,6 @@ from clipper.locking import corpus_lock, pending
 from clipper.model import Clipping, content_id
 from clipper.storage import TMP_PREFIX, Corpus
 
-
 ProblemKind = Literal["metadata", "original", "id", "index", "debris"]
 
 
