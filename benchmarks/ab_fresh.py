@@ -63,11 +63,19 @@ def main(argv: list[str]) -> int:
     work = Path(results["workdir"])
     queries = [q["text"] for q in results["queries"]][: args.queries]
     py = sys.executable
-    base_env = {k: v for k, v in os.environ.items() if k not in ("CLIPPER_CORPUS", "PYTHONPATH")}
+    # Every version loads from bytecode, as an installed one does (see run.py).
+    skipped = ("CLIPPER_CORPUS", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE")
+    base_env = {k: v for k, v in os.environ.items() if k not in skipped}
     commands: dict[str, tuple[list[str], dict[str, str]]] = {}
     for spec in args.src:
         label, _, folder = spec.partition("=")
         env = {**base_env, "PYTHONPATH": str(Path(folder).resolve())}
+        subprocess.run(
+            [py, "-m", "compileall", "-q", str(Path(folder).resolve() / "clipper")],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         commands[label] = (
             [py, "-m", "clipper", "--corpus", str(work / "clipper-corpus"), "search"],
             env,
