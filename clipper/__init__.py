@@ -10,5 +10,5 @@ from clipper import _whooshcompat
 
 __version__ = "0.1.0"
 
-# Whoosh, when it loads, without the URL-fetching modules it never uses.
+# Whoosh, when it loads, without the modules of its that clipper never calls.
 _whooshcompat.install()

@@ -98,6 +98,23 @@ def cli(ctx: click.Context, corpus: str | None) -> None:
     clipper show 5a73                     read it (ids may be shortened)
     """
     ctx.obj = {"corpus": corpus}
+    if ctx.invoked_subcommand not in READING_COMMANDS:
+        _quiet_extraction_logs()
+
+
+# Commands that never extract a document: they load neither the extraction
+# libraries nor logging (tests/test_lazy_imports.py).
+READING_COMMANDS = frozenset({"search", "similar", "export", "list", "show", "info"})
+EXTRACTION_LOGGERS = ("pypdf", "trafilatura", "htmldate", "courlan", "charset_normalizer")
+
+
+def _quiet_extraction_logs() -> None:
+    # Extraction libraries log their repairs of broken pages and PDFs as
+    # warnings; clipper reports what matters as one line per input instead.
+    import logging
+
+    for name in EXTRACTION_LOGGERS:
+        logging.getLogger(name).setLevel(logging.ERROR)
 
 
 def _archive(ctx: click.Context, *, create: bool = False) -> Archive:
@@ -1009,10 +1026,4 @@ def _progress_callback(archive: Archive, label: str) -> Callable[[int], None] | 
 
 
 def main() -> None:
-    # Extraction libraries log their repairs of broken pages and PDFs as
-    # warnings; clipper reports what matters as one line per input instead.
-    import logging
-
-    for name in ("pypdf", "trafilatura", "htmldate", "courlan", "charset_normalizer"):
-        logging.getLogger(name).setLevel(logging.ERROR)
     cli(prog_name="clipper")

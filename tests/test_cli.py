@@ -179,6 +179,36 @@ def test_add_json_report(runner, tmp_path):
     ]
 
 
+@pytest.fixture
+def loud_extraction_loggers():
+    """The extraction libraries' loggers as a fresh process has them, restored after."""
+    import logging
+
+    from clipper.cli import EXTRACTION_LOGGERS
+
+    loggers = [logging.getLogger(name) for name in EXTRACTION_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.NOTSET)
+    yield loggers
+    for logger, level in zip(loggers, levels, strict=True):
+        logger.setLevel(level)
+
+
+def test_add_quiets_the_extraction_libraries_warnings(runner, loud_extraction_loggers):
+    import logging
+
+    assert invoke(runner, "add", HEADLINE).exit_code == 0
+    assert {logger.level for logger in loud_extraction_loggers} == {logging.ERROR}
+
+
+def test_the_commands_that_leave_library_logs_alone_are_commands():
+    from clipper.cli import READING_COMMANDS
+
+    assert READING_COMMANDS <= set(cli.commands)
+    assert not READING_COMMANDS & {"add", "import", "check", "serve"}
+
+
 def test_add_rejects_a_bad_date_option_as_usage(runner):
     result = runner.invoke(cli, ["add", HEADLINE, "--date", "n'importe quand"])
     assert result.exit_code == 2

@@ -27,6 +27,7 @@ WHOOSH_IMPORTERS = {
     "clipper.analysis",
     "clipper.fields",
     "clipper.indexing",
+    "clipper.parallel_writing",
     "clipper.searching",
     "clipper.whooshfix",
 }

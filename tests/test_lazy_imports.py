@@ -41,6 +41,14 @@ ADD_ONLY = (
     "http.client",
     "email.parser",
     "ssl",
+    # The English morphology whoosh.query.terms would compile (clipper._whooshcompat).
+    "whoosh.lang.morph_en",
+    # Bulk imports only: the analysing processes and their machinery.
+    "clipper.parallel_writing",
+    "whoosh.multiproc",
+    "multiprocessing",
+    # Loaded to quiet the extraction libraries' warnings (clipper.cli).
+    "logging",
 )
 
 _RUN = """
@@ -126,6 +134,25 @@ def test_whoosh_compat_urlretrieve_still_works(tmp_path: Path):
         cwd=tmp_path,
     )
     assert target.read_text() == "copied"
+
+
+def test_whoosh_variations_still_work(tmp_path: Path):
+    # whoosh.query.terms was given a stand-in variations: calling it loads the real one.
+    code = (
+        "import sys, clipper, clipper.searching, whoosh.query\n"
+        "assert 'whoosh.lang.morph_en' not in sys.modules\n"
+        "print(sorted(whoosh.query.terms.variations('render')))\n"
+        "assert 'whoosh.lang.morph_en' in sys.modules\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        check=True,
+        timeout=120,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert "rendered" in done.stdout and "renders" in done.stdout
 
 
 def test_archive_still_exports_metadata():
