@@ -85,7 +85,8 @@ class AnalysingWriter(MpWriter):
         # Queues shared with the fork server's processes come from its context.
         self.jobqueue = _FORK_SERVER.Queue(self.procs * 4)
         self.resultqueue = _FORK_SERVER.Queue()
-        _FORK_SERVER.set_forkserver_preload(["clipper.parallel_writing"])
+        # The server loads the analysis (through indexing) once for its children.
+        _FORK_SERVER.set_forkserver_preload(["clipper.indexing", "clipper.parallel_writing"])
 
     def _new_task(self) -> Any:
         task = _AnalysingTask(
