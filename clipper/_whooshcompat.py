@@ -31,9 +31,11 @@ def _urlretrieve(*args: Any, **kwargs: Any) -> Any:
 
 
 def _variations(*args: Any, **kwargs: Any) -> Any:
-    from whoosh.lang.morph_en import variations
+    # By name, as this module names every Whoosh module it watches: it loads
+    # before Whoosh and is no part of the search-index adapter.
+    from importlib import import_module
 
-    return variations(*args, **kwargs)
+    return import_module("whoosh.lang.morph_en").variations(*args, **kwargs)
 
 
 # Module being loaded -> (the dependency it imports, the names it takes from it).
