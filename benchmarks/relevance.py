@@ -26,10 +26,12 @@ copy kept).
 Sets: ``cisi`` and ``med`` (human-judged natural-language queries, TREC qrels; only
 judged queries count), and known-item queries generated, seeded, on ``orangesum``
 (the 5,005-article French sample) and ``reuters`` (every fourth Reuters-21578 wire
-with a title and a text). Kinds: ``remembered`` (3-4 distinctive words, some with
-accents dropped or singular/plural changed), ``title`` (the headline's words in lower
-case, accents dropped on half of the queries), ``phrase`` (three consecutive words of
-the text, quoted) and ``sentence`` (a question made of 2-3 distinctive words and filler).
+with a title and a text), and ``mixed``: both in one index, each part's queries as
+generated for it alone (plain Whoosh with its English analyzer there). Kinds:
+``remembered`` (3-4 distinctive words, some with accents dropped or singular/plural
+changed), ``title`` (the headline's words in lower case, accents dropped on half of
+the queries), ``phrase`` (three consecutive words of the text, quoted) and
+``sentence`` (a question made of 2-3 distinctive words and filler).
 
 Metrics per set, kind and contender: MAP@100, nDCG@10, P@10, MRR@10, the share of
 queries with no result, and the median latency of the top-100 search (clipper's
@@ -73,12 +75,16 @@ from clipper.errors import ClipperError
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 DEFAULT_DATA = REPO.parent / "shared" / "data"
-SETS = ("cisi", "med", "orangesum", "reuters")
+SETS = ("cisi", "med", "orangesum", "reuters", "mixed")
 JUDGED_SETS = {"cisi": "judged/cisi", "med": "judged/med"}
 KNOWN_ITEM_SETS = {  # file, language, keep every n-th usable record
     "orangesum": ("orangesum/orangesum_fr_sample5k.jsonl.gz", "fr", 1),
     "reuters": ("reuters21578/reuters21578.jsonl.gz", "en", 4),
 }
+# Both known-item sets in one index, each set's queries as generated alone: what
+# a bilingual archive does to them (a word found through the other language's
+# stemmer, "cocoa" finding "Coco").
+MIXED_PARTS = ("orangesum", "reuters")
 KINDS = ("remembered", "title", "phrase", "sentence")
 ENGINES = ("clipper", "whoosh", "fts5")
 ENGINE_LABELS = {"clipper": "clipper", "whoosh": "plain Whoosh", "fts5": "SQLite FTS5"}
@@ -283,6 +289,33 @@ def load_known_item(name: str, root: Path) -> TestSet:
     notes["usable_records"] = len(usable)
     unique, aliases = _unique(usable[::every], notes)
     return TestSet(name, lang, unique, aliases=aliases, notes=notes)
+
+
+def load_mixed(root: Path) -> TestSet:
+    """The known-item sets' documents in one set, ids prefixed by their set's name."""
+    docs: list[Doc] = []
+    aliases: dict[str, str] = {}
+    notes: dict[str, Any] = {}
+    for name in MIXED_PARTS:
+        part = load_known_item(name, root)
+        docs.extend(Doc(f"{name}:{d.id}", d.title, d.text, d.meta) for d in part.docs)
+        aliases.update({f"{name}:{a}": f"{name}:{b}" for a, b in part.aliases.items()})
+        notes[name] = part.notes
+    return TestSet("mixed", "en", docs, aliases=aliases, notes=notes)
+
+
+def mixed_queries(test_set: TestSet, per_kind: int, seed: int) -> list[Query]:
+    """Each part's queries over its own documents (as stored), kinds named by part."""
+    queries = []
+    for name in MIXED_PARTS:
+        lang = KNOWN_ITEM_SETS[name][1]
+        prefix = f"{name}:"
+        own = [d for d in test_set.docs if d.id.startswith(prefix)]
+        generator = Generator(TestSet(name, lang, own), seed)
+        for kind in KINDS:
+            for q in generator.queries(kind, per_kind):
+                queries.append(Query(f"{name}-{q.id}", f"{name} {kind}", q.text, q.relevant))
+    return queries
 
 
 # -- contenders -------------------------------------------------------------------
@@ -674,7 +707,12 @@ def summarise(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, float]]:
 
 def run_set(name: str, root: Path, per_kind: int, seed: int) -> dict[str, Any]:
     started = time.perf_counter()
-    test_set = load_judged(name, root) if name in JUDGED_SETS else load_known_item(name, root)
+    if name in JUDGED_SETS:
+        test_set = load_judged(name, root)
+    elif name == "mixed":
+        test_set = load_mixed(root)
+    else:
+        test_set = load_known_item(name, root)
     with tempfile.TemporaryDirectory(prefix=f"relevance-{name}-") as tmp:
         contenders, build_seconds = build(test_set, Path(tmp))
         try:
@@ -682,6 +720,8 @@ def run_set(name: str, root: Path, per_kind: int, seed: int) -> dict[str, Any]:
                 queries = [
                     Query(q.id, q.kind, q.text, test_set.qrels[q.id]) for q in test_set.queries
                 ]
+            elif name == "mixed":
+                queries = mixed_queries(test_set, per_kind, seed)
             else:
                 generator = Generator(test_set, seed)
                 queries = [q for kind in KINDS for q in generator.queries(kind, per_kind)]
@@ -689,7 +729,12 @@ def run_set(name: str, root: Path, per_kind: int, seed: int) -> dict[str, Any]:
         finally:
             for contender in contenders:
                 contender.close()
-    kinds = ["judged"] if test_set.qrels else list(KINDS)
+    if test_set.qrels:
+        kinds = ["judged"]
+    elif name == "mixed":
+        kinds = [f"{part} {kind}" for part in MIXED_PARTS for kind in KINDS]
+    else:
+        kinds = list(KINDS)
     return {
         "lang": test_set.lang,
         "notes": test_set.notes,
@@ -792,12 +837,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown or not sets or args.queries_per_kind < 1:
         print(f"bad --sets or --queries-per-kind: {', '.join(sorted(unknown))}", file=sys.stderr)
         return EXIT_USAGE
-    missing = [
-        path
-        for s in sets
-        for path in [args.data_root / (JUDGED_SETS.get(s) or KNOWN_ITEM_SETS[s][0])]
-        if not path.exists()
+    files = [
+        JUDGED_SETS.get(s) or KNOWN_ITEM_SETS[s][0]
+        for name in sets
+        for s in (MIXED_PARTS if name == "mixed" else (name,))
     ]
+    missing = [args.data_root / f for f in files if not (args.data_root / f).exists()]
     if missing:
         print(f"data not found: {', '.join(map(str, missing))}", file=sys.stderr)
         return EXIT_USAGE

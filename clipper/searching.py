@@ -837,6 +837,7 @@ def relaxed_search(
             words_of=words_of,
         )
 
+    q = other_language_stems_demoted(searcher, q)
     words, others = split_words(q, repeats)
     content = [w for w in words if not is_stopword(w.text)]
     names = [w.text for w in content]
@@ -967,6 +968,84 @@ def relaxed_search(
     if required:
         dropped += [w.text for w in found[required:]]
     return Outcome(total, hits, counts, names, dropped, relaxed=True)
+
+
+# A word whose exact form the archive holds (nearly) only in clippings of one
+# language is a word of that language: its stems in the other language's fields
+# ("cocoa", French stem "coco": "Coco Gauff") weigh this much, so that a
+# clipping found only through them ranks below those found by the word itself
+# or by its stem in its own language.
+OTHER_LANGUAGE_STEM_WEIGHT = 0.1
+# A word's language is told by the clippings holding it as written, if it is
+# in at most LANGUAGE_MAX_CLIPPINGS (a commoner word costs more to count than
+# its stems can mislead); at least LANGUAGE_MIN_CLIPPINGS and a LANGUAGE_SHARE
+# of those must be of one language.
+LANGUAGE_MAX_CLIPPINGS = 1000
+LANGUAGE_MIN_CLIPPINGS = 3
+LANGUAGE_SHARE = 0.9
+
+
+def other_language_stems_demoted(searcher: Any, q: Any) -> Any:
+    """``q`` with each free word's other-language stem terms weighed down."""
+    parts = list(q.subqueries) if isinstance(q, wq.And) else [q]
+    changed = False
+    for number, part in enumerate(parts):
+        word = _free_word(part)
+        if word is None or " " in word or not isinstance(part, wq.Or):
+            continue
+        terms = {t.fieldname: t.text for t in part.subqueries if isinstance(t, wq.Term)}
+        stems = {
+            lang: terms[f"body_{lang}"] for lang in STEMMED_LANGUAGES if f"body_{lang}" in terms
+        }
+        if len(stems) < len(STEMMED_LANGUAGES) or len(set(stems.values())) < 2:
+            continue  # a stop word, or one stem for both: nothing to tell apart
+        lang = word_language(searcher, word, stems)
+        if lang is None:
+            continue
+        others = {f"{f}_{o}" for o in STEMMED_LANGUAGES if o != lang for f in ("title", "body")}
+        parts[number] = wq.Or(
+            [
+                _boosted(t, OTHER_LANGUAGE_STEM_WEIGHT) if t.fieldname in others else t
+                for t in part.subqueries
+            ],
+            boost=part.boost,
+        )
+        changed = True
+    if not changed:
+        return q
+    return wq.And(parts, boost=q.boost) if isinstance(q, wq.And) else parts[0]
+
+
+def word_language(searcher: Any, word: str, stems: Mapping[str, str]) -> str | None:
+    """The language of the clippings holding ``word`` as written, if they agree.
+
+    ``stems``: the word's stem in each language. A language's stemmed fields
+    exist only in its clippings (and in those of no known language), so the
+    clippings holding both the word and its stem in a language are counted
+    as that language's.
+    """
+    documents = searcher.doc_frequency("body", word)
+    if not LANGUAGE_MIN_CLIPPINGS <= documents <= LANGUAGE_MAX_CLIPPINGS:
+        return None
+    holding = sorted(_term_ids(searcher, "body", word))
+    counts = {
+        lang: len(_postings_among(searcher, f"body_{lang}", stems[lang], 1.0, holding).ids)
+        for lang in STEMMED_LANGUAGES
+    }
+    known = sum(counts.values())
+    lang = max(counts, key=counts.__getitem__)
+    if known < LANGUAGE_MIN_CLIPPINGS or counts[lang] < LANGUAGE_SHARE * known:
+        return None
+    return lang
+
+
+def _term_ids(searcher: Any, fieldname: str, text: str) -> set[int]:
+    ids: list[int] = []
+    weights: list[float] = []
+    for reader, offset in searcher.reader().leaf_readers():
+        if (fieldname, text) in reader:
+            _read_postings(reader.postings(fieldname, text), offset, ids, weights)
+    return set(ids)
 
 
 def _domain(sets: list[set[int]]) -> set[int]:

@@ -344,3 +344,71 @@ def test_a_removed_clipping_is_not_counted_when_relaxing(
     result = archive.search(QUESTION)
     assert result.relaxed and result.total == 4
     assert "first" not in _keys(result, glaciers)
+
+
+# -- a word's stems in the other language ------------------------------------
+
+# Three English wires hold "cocoa" once, deep in a long text; a French clipping
+# holds "Coco" (the French stem of "cocoa") in its title, which weighs three
+# times its text: through its stem alone it would rank first.
+_FILLER = " ".join(["Traders watched the weather, the freight rates and the currency."] * 6)
+BILINGUAL = {
+    "cocoa_1": ("en", "Ivory Coast harvest", f"{_FILLER} Cocoa arrivals rose at the port."),
+    "cocoa_2": ("en", "Ghana crop outlook", f"{_FILLER} The cocoa crop looks smaller."),
+    "cocoa_3": ("en", "London futures close", f"{_FILLER} Cocoa futures ended lower."),
+    "coco": (
+        "fr",
+        "Coco Gauff remporte le tournoi de Miami",
+        "La joueuse américaine Coco Gauff a gagné la finale dimanche, devant son public.",
+    ),
+    "chocolat_fr": (
+        "fr",
+        "Le chocolat plus cher à Pâques",
+        "Les chocolatiers paient leurs fèves plus cher : le cours du cacao a doublé.",
+    ),
+}
+
+
+@pytest.fixture
+def bilingual(archive: Archive) -> dict[str, str]:
+    found = {}
+    for key, (lang, title, text) in BILINGUAL.items():
+        outcome = archive.add_bytes(
+            f"{title}\n\n{text}\n".encode(), f"{key}.txt", Metadata(lang=lang)
+        )
+        assert outcome.status == "added", outcome.error
+        found[key] = outcome.clipping.id
+    return found
+
+
+def _ranked(archive: Archive, query: str, ids: dict[str, str]) -> list[str]:
+    by_id = {v: k for k, v in ids.items()}
+    return [by_id[hit.clipping.id] for hit in archive.search(query, limit=10).hits]
+
+
+def test_a_match_through_the_other_languages_stem_ranks_below_the_word_itself(
+    archive: Archive, bilingual: dict[str, str]
+) -> None:
+    ranked = _ranked(archive, "cocoa", bilingual)
+    assert sorted(ranked[:3]) == ["cocoa_1", "cocoa_2", "cocoa_3"]
+    assert ranked[3:] == ["coco"]  # still found: demoted, not dropped
+
+
+def test_without_the_demotion_the_title_stem_ranks_first(
+    archive: Archive, bilingual: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What the test above guards against: the same clippings, stems weighed alike.
+    monkeypatch.setattr(searching, "OTHER_LANGUAGE_STEM_WEIGHT", 1.0)
+    assert _ranked(archive, "cocoa", bilingual)[0] == "coco"
+
+
+def test_a_words_language_is_that_of_the_clippings_holding_it(
+    archive: Archive, bilingual: dict[str, str]
+) -> None:
+    from whoosh.index import open_dir
+
+    with open_dir(str(archive.corpus.index_dir)).searcher() as searcher:
+        stems = {"fr": "coco", "en": "cocoa"}
+        assert searching.word_language(searcher, "cocoa", stems) == "en"
+        # Fewer clippings than LANGUAGE_MIN_CLIPPINGS say nothing.
+        assert searching.word_language(searcher, "gauff", {"fr": "gauff", "en": "gauff"}) is None
