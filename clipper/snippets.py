@@ -1,8 +1,9 @@
 """Snippets: the best one or two fragments of a text around highlighted spans.
 
 Pure Python, no Whoosh: :mod:`clipper.searching` finds which character spans
-matched; this module picks the fragments, never cuts a word, and removes
-control characters and escape sequences so that a snippet is safe to print.
+matched; this module picks the fragments, cuts a word only when one word is
+longer than the room around a match (a URL), and removes control characters
+and escape sequences so that a snippet is safe to print.
 """
 
 from __future__ import annotations
@@ -17,8 +18,12 @@ CONTEXT_BEFORE = 50
 MAX_FRAGMENTS = 2
 ELLIPSIS = "…"
 _WHITESPACE = re.compile(r"\s+")
-# Greedy up to the last whitespace of a range: where a window may end.
-_UP_TO_LAST_SPACE = re.compile(r".*\s", re.DOTALL)
+# Where a window may begin or end: not at a no-break space, which French puts
+# inside numbers ("10 000 000") and guillemets.
+_BREAK_CHARS = " \t\n\r\f\v"
+_BREAK = re.compile(f"[{_BREAK_CHARS}]+")
+# Greedy up to the last break of a range.
+_UP_TO_LAST_BREAK = re.compile(f".*[{_BREAK_CHARS}]", re.DOTALL)
 _PARAGRAPH_BREAK = re.compile(r"\s*\n\s*\n\s*")
 PARAGRAPH_MARK = " — "
 
@@ -113,17 +118,17 @@ def _word_start(text: str, index: int, limit: int) -> int:
     """
     if index <= 0:
         return 0
-    if text[index - 1].isspace():
+    if text[index - 1] in _BREAK_CHARS:
         return index
-    space = _WHITESPACE.search(text, index, limit)
+    space = _BREAK.search(text, index, limit)
     return space.end() if space else limit
 
 
 def _word_end(text: str, index: int, floor: int = 0) -> int:
     """The last word end in ``[floor, index]``, or ``index`` if no word ends there."""
-    if index >= len(text) or text[index].isspace():
+    if index >= len(text) or text[index] in _BREAK_CHARS:
         return index
-    before = _UP_TO_LAST_SPACE.match(text, max(floor, 1), index + 1)
+    before = _UP_TO_LAST_BREAK.match(text, max(floor, 1), index + 1)
     return before.end() - 1 if before else index
 
 

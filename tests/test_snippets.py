@@ -189,3 +189,14 @@ def test_leading_blank_lines_get_no_opening_ellipsis():
     snippet = make_snippet(text, _spans(text, "navire"))
     assert snippet.text == "Le navire entre au port de Brest."
     assert _highlighted(snippet) == ["navire"]
+
+
+def test_a_number_with_no_break_spaces_is_one_word_where_a_window_ends():
+    # French groups thousands with no-break spaces: a window never ends inside.
+    number = "10\u00a0000\u00a0000"
+    for padding in range(60, 80):
+        text = "Le navire " + "a " * padding + f"coûté {number} euros."
+        snippet = make_snippet(text, _spans(text, "navire"))
+        fragment = _fragments(snippet)[0]
+        # The snippet shows plain spaces; the number is whole or absent.
+        assert fragment.split()[-1] not in ("10", "000") or "10 000 000" in fragment, padding
