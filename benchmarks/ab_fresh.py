@@ -70,12 +70,15 @@ def main(argv: list[str]) -> int:
     for spec in args.src:
         label, _, folder = spec.partition("=")
         env = {**base_env, "PYTHONPATH": str(Path(folder).resolve())}
-        subprocess.run(
+        compiled = subprocess.run(
             [py, "-m", "compileall", "-q", str(Path(folder).resolve() / "clipper")],
             env=env,
-            check=True,
             capture_output=True,
+            text=True,
+            check=False,
         )
+        if compiled.returncode != 0:
+            raise SystemExit(f"cannot compile {folder}: {compiled.stdout[-500:]}")
         commands[label] = (
             [py, "-m", "clipper", "--corpus", str(work / "clipper-corpus"), "search"],
             env,

@@ -1316,18 +1316,26 @@ def child_env(clipper_src: Path | None) -> dict[str, str]:
 
 
 def compile_package(module_file: str, env: dict[str, str]) -> None:
-    """Compile the clipper package that the children import, once, before any timing."""
+    """Compile the clipper package that the children import, once, before any timing.
+
+    A package that cannot be compiled (a read-only install) is measured as it
+    is, with a warning: its fresh-process figures then include compiling.
+    """
     package = Path(module_file).parent
-    done = subprocess.run(
-        [sys.executable, "-m", "compileall", "-q", str(package)],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        timeout=300,
-    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", str(package)],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+            timeout=300,
+        )
+    except subprocess.TimeoutExpired:
+        log(f"warning: compiling {package} took over 300 s; measured as it is")
+        return
     if done.returncode != 0:
-        raise StepError(f"cannot compile {package}: {done.stdout.strip()[-300:]}")
+        log(f"warning: cannot compile {package} ({done.stdout.strip()[-200:]}); measured as it is")
 
 
 def main(argv: Sequence[str]) -> int:
@@ -1391,7 +1399,7 @@ def main(argv: Sequence[str]) -> int:
             )
             if where.returncode != 0 and "clipper" in engines:
                 raise StepError(f"cannot import clipper: {where.stderr.strip().splitlines()[-1:]}")
-            if where.returncode == 0:
+            if where.returncode == 0 and "clipper" in engines:
                 compile_package(where.stdout.strip(), env)
             res["clipper"] = {
                 "source": "snapshot of HEAD"

@@ -837,7 +837,8 @@ def relaxed_search(
             words_of=words_of,
         )
 
-    q = other_language_stems_demoted(searcher, q)
+    if sort == "relevance":  # boosts order nothing else
+        q = other_language_stems_demoted(searcher, q)
     words, others = split_words(q, repeats)
     content = [w for w in words if not is_stopword(w.text)]
     names = [w.text for w in content]

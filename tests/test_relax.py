@@ -356,6 +356,8 @@ BILINGUAL = {
     "cocoa_1": ("en", "Ivory Coast harvest", f"{_FILLER} Cocoa arrivals rose at the port."),
     "cocoa_2": ("en", "Ghana crop outlook", f"{_FILLER} The cocoa crop looks smaller."),
     "cocoa_3": ("en", "London futures close", f"{_FILLER} Cocoa futures ended lower."),
+    # Found through its own language's stem only ("cocoas" -> "cocoa").
+    "cocoas": ("en", "West Africa weather", f"{_FILLER} Cocoas from Ghana arrived."),
     "coco": (
         "fr",
         "Coco Gauff remporte le tournoi de Miami",
@@ -391,7 +393,8 @@ def test_a_match_through_the_other_languages_stem_ranks_below_the_word_itself(
 ) -> None:
     ranked = _ranked(archive, "cocoa", bilingual)
     assert sorted(ranked[:3]) == ["cocoa_1", "cocoa_2", "cocoa_3"]
-    assert ranked[3:] == ["coco"]  # still found: demoted, not dropped
+    # Its own language's stem is not demoted; the other's is, and still found.
+    assert ranked[3:] == ["cocoas", "coco"]
 
 
 def test_without_the_demotion_the_title_stem_ranks_first(
@@ -412,3 +415,19 @@ def test_a_words_language_is_that_of_the_clippings_holding_it(
         assert searching.word_language(searcher, "cocoa", stems) == "en"
         # Fewer clippings than LANGUAGE_MIN_CLIPPINGS say nothing.
         assert searching.word_language(searcher, "gauff", {"fr": "gauff", "en": "gauff"}) is None
+
+
+def test_a_word_held_in_both_languages_has_none(
+    archive: Archive, bilingual: dict[str, str]
+) -> None:
+    from whoosh.index import open_dir
+
+    for number in range(2):
+        text = f"Le cours du cocoa grimpe encore, note l'analyste numéro {number}.\n"
+        outcome = archive.add_bytes(
+            f"Marchés {number}\n\n{text}".encode(), f"fr{number}.txt", Metadata(lang="fr")
+        )
+        assert outcome.status == "added", outcome.error
+    # Three English clippings and two French ones: under LANGUAGE_SHARE.
+    with open_dir(str(archive.corpus.index_dir)).searcher() as searcher:
+        assert searching.word_language(searcher, "cocoa", {"fr": "coco", "en": "cocoa"}) is None
