@@ -1028,7 +1028,7 @@ def word_language(searcher: Any, word: str, stems: Mapping[str, str]) -> str | N
     documents = searcher.doc_frequency("body", word)
     if not LANGUAGE_MIN_CLIPPINGS <= documents <= LANGUAGE_MAX_CLIPPINGS:
         return None
-    holding = sorted(_term_ids(searcher, "body", word))
+    holding = _term_postings(searcher, "body", word, 1.0).ids
     counts = {
         lang: len(_postings_among(searcher, f"body_{lang}", stems[lang], 1.0, holding).ids)
         for lang in STEMMED_LANGUAGES
@@ -1038,15 +1038,6 @@ def word_language(searcher: Any, word: str, stems: Mapping[str, str]) -> str | N
     if known < LANGUAGE_MIN_CLIPPINGS or counts[lang] < LANGUAGE_SHARE * known:
         return None
     return lang
-
-
-def _term_ids(searcher: Any, fieldname: str, text: str) -> set[int]:
-    ids: list[int] = []
-    weights: list[float] = []
-    for reader, offset in searcher.reader().leaf_readers():
-        if (fieldname, text) in reader:
-            _read_postings(reader.postings(fieldname, text), offset, ids, weights)
-    return set(ids)
 
 
 def _domain(sets: list[set[int]]) -> set[int]:
@@ -1075,16 +1066,22 @@ def _word_docs(searcher: Any, q: Any) -> tuple[set[int], list[_TermPostings]]:
         terms = alternative.subqueries if isinstance(alternative, wq.And) else [alternative]
         sets = []
         for term in terms:
-            ids: list[int] = []
-            weights: list[float] = []
-            for reader, offset in searcher.reader().leaf_readers():
-                if (term.fieldname, term.text) in reader:
-                    _read_postings(reader.postings(term.fieldname, term.text), offset, ids, weights)
-            sets.append(set(ids))
+            read = _term_postings(searcher, term.fieldname, term.text, term.boost)
+            sets.append(set(read.ids))
             if len(terms) == 1:
-                postings.append(_TermPostings(term.fieldname, term.text, term.boost, ids, weights))
+                postings.append(read)
         found |= _domain(sets)
     return found, postings
+
+
+def _term_postings(searcher: Any, fieldname: str, text: str, boost: float) -> _TermPostings:
+    """A term's postings over every segment, document numbers ascending."""
+    ids: list[int] = []
+    weights: list[float] = []
+    for reader, offset in searcher.reader().leaf_readers():
+        if (fieldname, text) in reader:
+            _read_postings(reader.postings(fieldname, text), offset, ids, weights)
+    return _TermPostings(fieldname, text, boost, ids, weights)
 
 
 def _postings_among(
