@@ -41,7 +41,9 @@ NUMBER_PATTERN = (
 )
 # Words, keeping inner hyphens, apostrophes and dots: "GPT-4o", "COVID-19",
 # "Renault-Nissan", "l'intelligence", "aujourd'hui", "U.S".
-TOKEN_PATTERN = rf"(?:{NUMBER_PATTERN})|\w+(?:['’\-‐‑.]\w+)*"
+# The number pattern is tried only where a digit starts (its lookbehinds are
+# slow to fail at every other position).
+TOKEN_PATTERN = rf"(?=\d)(?:{NUMBER_PATTERN})|\w+(?:['’\-‐‑.]\w+)*"
 _NUMBER = re.compile(rf"^(?:{NUMBER_PATTERN})$")
 _GROUP_SPACES = re.compile(_GROUP_SPACE)
 _SPACED_NUMBER = re.compile(rf"(?<![\w.,])\d{{1,3}}(?:{_GROUP_SPACE}\d{{3}})+(?![\w\-‐‑])")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -175,6 +177,20 @@ _texts = st.lists(
     ),
     max_size=40,
 ).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=_texts)
+def test_the_digit_guard_changes_no_token(text):
+    # TOKEN_PATTERN tries the number pattern only where a digit starts: the
+    # tokens must be those of the pattern without that guard.
+    from clipper.analysis import NUMBER_PATTERN, TOKEN_PATTERN
+
+    unguarded = rf"(?:{NUMBER_PATTERN})|\w+(?:['’\-‐‑.]\w+)*"
+    assert TOKEN_PATTERN.startswith(r"(?=\d)")
+    assert [m.span() for m in re.finditer(TOKEN_PATTERN, text)] == [
+        m.span() for m in re.finditer(unguarded, text)
+    ]
 
 
 def _all(tokens, original=False):
