@@ -26,6 +26,7 @@ from typing import Any
 
 from whoosh import collectors, scoring, sorting
 from whoosh import query as wq
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.matching import ListMatcher, ReadTooFar
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.qparser import (
@@ -40,6 +41,7 @@ from whoosh.qparser.plugins import FuzzyTermPlugin as _Fuzzy
 from whoosh.qparser.plugins import PhrasePlugin, SingleQuotePlugin, WildcardPlugin
 from whoosh.reading import TermNotFound
 from whoosh.support.levenshtein import distance as levenshtein_distance
+from whoosh.util.numeric import byte_to_length
 
 from clipper.analysis import (
     STEMMED_LANGUAGES,
@@ -837,6 +839,13 @@ def relaxed_search(
             words_of=words_of,
         )
 
+    def all_words(query: Any, required: Sequence[QueryWord]) -> Any:
+        """``query``, the AND of ``required``, scored from their postings
+        where that is exact (Whoosh's matchers cost far more a posting)."""
+        if sort != "relevance":
+            return query  # nothing to score
+        return all_words_scored(searcher, required, deadline) or query
+
     if sort == "relevance":  # boosts order nothing else
         q = other_language_stems_demoted(searcher, q)
     words, others = split_words(q, repeats)
@@ -845,6 +854,8 @@ def relaxed_search(
     if match == "all" or not content or (len(content) == 1 and not others):
         # Strict as typed; a query of stop words alone requires them all.
         strict = q if match == "all" or not content else _and([*others, content[0].query])
+        if not others:
+            strict = all_words(strict, words if strict is q else content[:1])
         total, hits, counts = run(strict)
         shown = [w.text for w in (content or words)] if match != "all" else [w.text for w in words]
         for hit in hits:
@@ -864,7 +875,7 @@ def relaxed_search(
     enough = 1 if short else RELAX_BELOW
 
     def strict_outcome() -> Outcome:
-        total, hits, counts = run(strict)
+        total, hits, counts = run(all_words(strict, content) if not others else strict)
         for hit in hits:
             hit.matched = len(content)
         return Outcome(total, hits, counts, names, list(lost), relaxed=bool(lost))
@@ -1040,6 +1051,28 @@ def word_language(searcher: Any, word: str, stems: Mapping[str, str]) -> str | N
     return lang
 
 
+def all_words_scored(
+    searcher: Any, words: Sequence[QueryWord], deadline: Deadline | None = None
+) -> DocList | None:
+    """Every clipping holding all ``words``, with the score Whoosh's matchers
+    give the AND of the words' queries, from their postings read a block at a
+    time; ``None`` when a word is a compound (an AND of parts in a field)."""
+    for word in words:
+        alternatives = word.query.subqueries if isinstance(word.query, wq.Or) else [word.query]
+        if not all(isinstance(t, wq.Term) for t in alternatives):
+            return None
+    sets: list[set[int]] = []
+    postings: list[_TermPostings] = []
+    for word in words:
+        if deadline is not None:
+            deadline.check()
+        docs, read = _word_docs(searcher, word.query)
+        sets.append(docs)
+        postings.extend(read)
+    docnums = sorted(_domain(sets))
+    return DocList(docnums, _bm25_scores(searcher, docnums, postings))
+
+
 def _domain(sets: list[set[int]]) -> set[int]:
     smallest, *rest = sorted(sets, key=len)
     return smallest.intersection(*rest)
@@ -1175,7 +1208,7 @@ def _bm25_scores(searcher: Any, docnums: list[int], postings: list[_TermPostings
         if term.fieldname not in lengths:
             average = searcher.avg_field_length(term.fieldname) or 1
             lengths[term.fieldname] = [
-                (searcher.doc_field_length(d, term.fieldname) or 0) / average for d in docnums
+                length / average for length in _field_lengths(searcher, term.fieldname, docnums)
             ]
         relative = lengths[term.fieldname]
         factor = term.boost * lucene_idf(searcher, term.fieldname, term.text) * (k1 + 1)
@@ -1193,6 +1226,42 @@ def _bm25_scores(searcher: Any, docnums: list[int], postings: list[_TermPostings
             tf = term.weights[j]
             scores[n] += factor * tf / (tf + k1 * ((1 - b) + b * relative[n]))
     return scores
+
+
+def _field_lengths(searcher: Any, fieldname: str, docnums: Sequence[int]) -> list[int]:
+    """Each document's length in ``fieldname`` (as Whoosh stores it, one byte),
+    from each segment's length column read whole: one call a document costs
+    about 6 µs, and a common word has tens of thousands."""
+    segments = searcher.reader().leaf_readers()
+    starts = [offset for _reader, offset in segments]
+    tables = [_length_bytes(reader, fieldname) for reader, _offset in segments]
+    found = []
+    for docnum in docnums:
+        n = bisect_left(starts, docnum + 1) - 1
+        raw = tables[n]
+        if raw is None:
+            found.append(searcher.doc_field_length(docnum, fieldname) or 0)
+        else:
+            local = docnum - starts[n]
+            found.append(_LENGTH_OF_BYTE[raw[local]] if local < len(raw) else 0)
+    return found
+
+
+_LENGTH_OF_BYTE = [byte_to_length(b) if b else 0 for b in range(256)]
+
+
+def _length_bytes(reader: Any, fieldname: str) -> bytes | None:
+    """A segment's length column of ``fieldname`` (a byte a document), or
+    ``None`` where Whoosh's reader is not the one this reads."""
+    try:
+        column = reader._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
+        if column is None:
+            return b""
+        if column._typecode != "B":
+            return None
+        return bytes(column._dbfile.get(column._basepos, column._count))
+    except AttributeError:
+        return None
 
 
 def _with_feedback(

@@ -1,0 +1,123 @@
+"""Scores computed from postings read a block at a time must be Whoosh's own.
+
+clipper scores an AND of free words (and relaxed questions) from the words'
+postings instead of Whoosh's matcher tree; these tests run both on the same
+index, of several segments with removed clippings, and compare every match.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from clipper import searching
+from clipper.archive import Archive
+from clipper.index import SearchIndex
+
+_FRENCH = (
+    "police enquête grève transports ville mairie élections budget écoles hôpital "
+    "médecins vaccins sécurité routes vélos pistes tramway navires port pêcheurs"
+).split()
+_ENGLISH = (
+    "police inquiry strike transport city council elections budget schools hospital "
+    "doctors vaccines safety roads bikes lanes harbour ships fishermen cocoa prices"
+).split()
+_STOP = {"fr": "le la les des en et du".split(), "en": "the of and in to a".split()}
+
+
+def _text(rng: random.Random, lang: str, words: int) -> str:
+    vocabulary = _FRENCH if lang == "fr" else _ENGLISH
+    out = [rng.choice(vocabulary if rng.random() < 0.6 else _STOP[lang]) for _ in range(words)]
+    return " ".join(out).capitalize() + "."
+
+
+@pytest.fixture
+def index(archive: Archive, tmp_path: Path) -> Iterator[SearchIndex]:
+    """Clippings of varied lengths in both languages, in several segments, some removed."""
+    rng = random.Random(7)
+    for batch, size in enumerate((300, 1, 1, 1)):  # a bulk import, then single adds
+        lines = []
+        for n in range(size):
+            lang = rng.choice(["fr", "en"])
+            lines.append(
+                {
+                    "title": f"{_text(rng, lang, rng.randint(2, 6))} {batch}-{n}",
+                    "text": _text(rng, lang, rng.randint(5, 120)),
+                    "lang": lang,
+                }
+            )
+        path = tmp_path / f"batch{batch}.jsonl"
+        path.write_text("\n".join(json.dumps(line) for line in lines), encoding="utf-8")
+        archive.import_jsonl(path)
+    found = archive.search("police", match="all", limit=12).hits
+    archive.remove([hit.clipping.id for hit in found[::3]])
+    search_index = SearchIndex(archive.corpus)
+    yield search_index
+    search_index.close()
+
+
+def _words(searcher: Any, text: str) -> list[searching.QueryWord]:
+    q = searching.user_query(searching.make_parser(searcher.schema), text)
+    q = searching.other_language_stems_demoted(searcher, q)
+    words, others = searching.split_words(q)
+    assert not others
+    return words
+
+
+def _all_matches(searcher: Any, q: Any) -> list[tuple[int, float]]:
+    total, hits, _ = searching.run_search(searcher, q, None, limit=10_000, offset=0)
+    ranked = [(searcher.document_number(id=hit.id), round(hit.score, 9)) for hit in hits]
+    assert len(ranked) == total
+    return ranked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "police",
+        "vélos",
+        "velo",
+        "Police grève",
+        "doctors hospital",
+        "le en",
+        "the of",
+        "budget budget écoles",
+        "cocoa",
+        "sécurité routes vaccins",
+    ],
+)
+def test_all_words_scored_from_postings_as_whoosh_scores_them(
+    index: SearchIndex, text: str
+) -> None:
+    with index._searching() as searcher:
+        words = _words(searcher, text)
+        from_postings = searching.all_words_scored(searcher, words)
+        assert from_postings is not None
+        by_whoosh = _all_matches(searcher, searching._and([w.query for w in words]))
+        assert by_whoosh, text  # every query here finds something
+        assert _all_matches(searcher, from_postings) == by_whoosh
+
+
+def test_a_compound_word_is_left_to_whoosh(index: SearchIndex) -> None:
+    with index._searching() as searcher:
+        # A word the query analyzer splits ("grève/police") must be found
+        # whole in one field: an AND of its parts in each.
+        words = _words(searcher, "grève/police")
+        assert searching.all_words_scored(searcher, words) is None
+
+
+def test_field_lengths_read_whole_are_whooshs(index: SearchIndex) -> None:
+    with index._searching() as searcher:
+        assert len(searcher.reader().leaf_readers()) >= 2
+        assert searcher.reader().has_deletions()
+        docnums = list(range(searcher.doc_count_all()))
+        for fieldname in ("title", "body", "body_fr", "body_en", "captions"):
+            expected = [searcher.doc_field_length(d, fieldname) or 0 for d in docnums]
+            assert searching._field_lengths(searcher, fieldname, docnums) == expected
+            assert searching._field_lengths(searcher, fieldname, docnums[::-5]) == expected[::-5]
+        assert any(searcher.doc_field_length(d, "body_fr") for d in docnums)
