@@ -1087,6 +1087,7 @@ class _TermPostings:
     boost: float
     ids: list[int]
     weights: list[float]
+    documents: int | None = None  # the term's document frequency, when known
 
 
 def _word_docs(searcher: Any, q: Any) -> tuple[set[int], list[_TermPostings]]:
@@ -1111,10 +1112,14 @@ def _term_postings(searcher: Any, fieldname: str, text: str, boost: float) -> _T
     """A term's postings over every segment, document numbers ascending."""
     ids: list[int] = []
     weights: list[float] = []
+    documents = 0  # as Whoosh counts them for idf: removed clippings too
     for reader, offset in searcher.reader().leaf_readers():
-        if (fieldname, text) in reader:
-            _read_postings(reader.postings(fieldname, text), offset, ids, weights)
-    return _TermPostings(fieldname, text, boost, ids, weights)
+        try:
+            documents += reader.term_info(fieldname, text).doc_frequency()
+        except TermNotFound:
+            continue
+        _read_postings(reader.postings(fieldname, text), offset, ids, weights)
+    return _TermPostings(fieldname, text, boost, ids, weights, documents)
 
 
 def _postings_among(
@@ -1201,30 +1206,35 @@ def _bm25_scores(searcher: Any, docnums: list[int], postings: list[_TermPostings
     b, k1 = getattr(weighting, "B", 0.75), getattr(weighting, "K1", 1.2)
     scores = [0.0] * len(docnums)
     position = {docnum: n for n, docnum in enumerate(docnums)}
-    lengths: dict[str, list[float]] = {}  # per field, each document's length over the average
+    norms: dict[str, list[float]] = {}  # per field, each document's k1 * length norm
     for term in postings:
         if not term.ids:
             continue
-        if term.fieldname not in lengths:
+        if term.fieldname not in norms:
             average = searcher.avg_field_length(term.fieldname) or 1
-            lengths[term.fieldname] = [
-                length / average for length in _field_lengths(searcher, term.fieldname, docnums)
+            norms[term.fieldname] = [
+                k1 * ((1 - b) + b * length / average)
+                for length in _field_lengths(searcher, term.fieldname, docnums)
             ]
-        relative = lengths[term.fieldname]
-        factor = term.boost * lucene_idf(searcher, term.fieldname, term.text) * (k1 + 1)
+        norm = norms[term.fieldname]
+        if term.documents is None:
+            idf = lucene_idf(searcher, term.fieldname, term.text)
+        else:
+            idf = bm25_idf(term.documents, searcher.doc_count_all())
+        factor = term.boost * idf * (k1 + 1)
         # Walk the shorter side: the term's postings, or the documents.
         if len(term.ids) <= len(docnums):
-            found = [(n, j) for j, d in enumerate(term.ids) if (n := position.get(d)) is not None]
-            found.sort()
+            for docnum, tf in zip(term.ids, term.weights, strict=True):
+                n = position.get(docnum)
+                if n is not None:
+                    scores[n] += factor * tf / (tf + norm[n])
         else:
-            found = []
+            ids, weights = term.ids, term.weights
             for n, docnum in enumerate(docnums):
-                j = bisect_left(term.ids, docnum)
-                if j < len(term.ids) and term.ids[j] == docnum:
-                    found.append((n, j))
-        for n, j in found:
-            tf = term.weights[j]
-            scores[n] += factor * tf / (tf + k1 * ((1 - b) + b * relative[n]))
+                j = bisect_left(ids, docnum)
+                if j < len(ids) and ids[j] == docnum:
+                    tf = weights[j]
+                    scores[n] += factor * tf / (tf + norm[n])
     return scores
 
 
@@ -1232,19 +1242,22 @@ def _field_lengths(searcher: Any, fieldname: str, docnums: Sequence[int]) -> lis
     """Each document's length in ``fieldname`` (as Whoosh stores it, one byte),
     from each segment's length column read whole: one call a document costs
     about 6 µs, and a common word has tens of thousands."""
-    segments = searcher.reader().leaf_readers()
-    starts = [offset for _reader, offset in segments]
-    tables = [_length_bytes(reader, fieldname) for reader, _offset in segments]
-    found = []
-    for docnum in docnums:
-        n = bisect_left(starts, docnum + 1) - 1
-        raw = tables[n]
+    ordered = sorted(docnums)
+    found: list[int] = []
+    for reader, offset in searcher.reader().leaf_readers():
+        chunk = ordered[
+            bisect_left(ordered, offset) : bisect_left(ordered, offset + reader.doc_count_all())
+        ]
+        raw = _length_bytes(reader, fieldname)
         if raw is None:
-            found.append(searcher.doc_field_length(docnum, fieldname) or 0)
+            found.extend(searcher.doc_field_length(d, fieldname) or 0 for d in chunk)
         else:
-            local = docnum - starts[n]
-            found.append(_LENGTH_OF_BYTE[raw[local]] if local < len(raw) else 0)
-    return found
+            known, table = len(raw), _LENGTH_OF_BYTE
+            found.extend([table[raw[d - offset]] if d - offset < known else 0 for d in chunk])
+    if ordered == docnums:
+        return found
+    length_of = dict(zip(ordered, found, strict=True))
+    return [length_of[d] for d in docnums]
 
 
 _LENGTH_OF_BYTE = [byte_to_length(b) if b else 0 for b in range(256)]
@@ -1374,7 +1387,9 @@ class _Weights:
 def _boosted_postings(term: _TermPostings, factor: float) -> _TermPostings:
     if factor == 1:
         return term
-    return _TermPostings(term.fieldname, term.text, term.boost * factor, term.ids, term.weights)
+    return _TermPostings(
+        term.fieldname, term.text, term.boost * factor, term.ids, term.weights, term.documents
+    )
 
 
 def _boosted(q: Any, factor: float) -> Any:
