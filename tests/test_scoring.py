@@ -121,3 +121,30 @@ def test_field_lengths_read_whole_are_whooshs(index: SearchIndex) -> None:
             assert searching._field_lengths(searcher, fieldname, docnums) == expected
             assert searching._field_lengths(searcher, fieldname, docnums[::-5]) == expected[::-5]
         assert any(searcher.doc_field_length(d, "body_fr") for d in docnums)
+
+
+@pytest.mark.parametrize(
+    ("text", "tied"), [("police", True), ("le en", True), ("budget écoles", False)]
+)
+def test_pages_of_the_scored_list_are_those_of_whooshs_query(
+    index: SearchIndex, text: str, tied: bool
+) -> None:
+    # Every page, filtered or not, with ties ordered by date then id.
+    from clipper.options import Filters
+
+    with index._searching() as searcher:
+        words = _words(searcher, text)
+        scored = searching.all_words_scored(searcher, words)
+        by_whoosh = searching._and([w.query for w in words])
+        french = searching.filter_query(searcher.schema, Filters(lang="fr"))
+        everything = searching.run_search(searcher, scored, None, limit=10_000, offset=0)[1]
+        scores = [hit.score for hit in everything]
+        assert (len(set(scores)) < len(scores)) == tied
+        for filter_q in (None, french):
+            for offset, limit in ((0, 10), (3, 7), (10, 10), (0, 0), (len(scores) - 2, 10)):
+                from_postings = searching.run_search(searcher, scored, filter_q, limit, offset)
+                collected = searching.run_search(searcher, by_whoosh, filter_q, limit, offset)
+                assert from_postings[0] == collected[0]
+                assert [(h.id, round(h.score, 9)) for h in from_postings[1]] == [
+                    (h.id, round(h.score, 9)) for h in collected[1]
+                ]
