@@ -13,6 +13,7 @@ import copy
 import re
 import sys
 import time
+import weakref
 from array import array
 from bisect import bisect_left
 from collections import Counter, defaultdict
@@ -368,9 +369,31 @@ def _documents(reader: Any, fieldname: str | None, text: Any) -> int:
     if fieldname is None or fieldname not in reader.schema:
         return 0
     try:
-        return int(reader.doc_frequency(fieldname, text))
+        return doc_frequency(reader, fieldname, text)
     except (ValueError, TypeError):  # a value the field cannot hold matches nothing
         return 0
+
+
+# Document frequencies looked up, per reader (an index as opened: they cannot
+# change under it). One search asks for the same words' several times (cost
+# bounds, relaxing, idf, languages), each a lookup in every segment.
+_FREQUENCIES: weakref.WeakKeyDictionary[Any, dict[tuple[str, Any], int]] = (
+    weakref.WeakKeyDictionary()
+)
+# Terms a reader's table keeps (about 150 bytes each); emptied when full.
+FREQUENCIES_KEPT = 100_000
+
+
+def doc_frequency(reader: Any, fieldname: str, text: Any) -> int:
+    """How many documents of ``reader`` hold ``text`` in ``fieldname``
+    (removed ones too, as Whoosh counts them), looked up once per reader."""
+    known = _FREQUENCIES.setdefault(reader, {})
+    key = (fieldname, text)
+    if key not in known:
+        if len(known) >= FREQUENCIES_KEPT:
+            known.clear()
+        known[key] = int(reader.doc_frequency(fieldname, text))
+    return known[key]
 
 
 @dataclass
@@ -712,7 +735,7 @@ class LuceneBM25F(scoring.BM25F):
 
 
 def lucene_idf(searcher: Any, fieldname: str, text: Any) -> float:
-    return bm25_idf(searcher.doc_frequency(fieldname, text), searcher.doc_count_all())
+    return bm25_idf(doc_frequency(searcher.reader(), fieldname, text), searcher.doc_count_all())
 
 
 def bm25_idf(documents: int, total: int) -> float:
@@ -1036,7 +1059,7 @@ def word_language(searcher: Any, word: str, stems: Mapping[str, str]) -> str | N
     clippings holding both the word and its stem in a language are counted
     as that language's.
     """
-    documents = searcher.doc_frequency("body", word)
+    documents = doc_frequency(searcher.reader(), "body", word)
     if not LANGUAGE_MIN_CLIPPINGS <= documents <= LANGUAGE_MAX_CLIPPINGS:
         return None
     holding = _term_postings(searcher, "body", word, 1.0).ids
@@ -1129,8 +1152,11 @@ def _postings_among(
     matcher skips to each, without decoding the blocks in between."""
     ids: list[int] = []
     weights: list[float] = []
+    documents = 0  # as Whoosh counts them for idf: removed clippings too
     for reader, offset in searcher.reader().leaf_readers():
-        if (fieldname, text) not in reader:
+        try:
+            documents += reader.term_info(fieldname, text).doc_frequency()
+        except TermNotFound:
             continue
         matcher = reader.postings(fieldname, text)
         deleted: frozenset[int] = frozenset()
@@ -1150,7 +1176,7 @@ def _postings_among(
             if matcher.is_active() and matcher.id() == local and local not in deleted:
                 ids.append(docnum)
                 weights.append(matcher.weight())
-    return _TermPostings(fieldname, text, boost, ids, weights)
+    return _TermPostings(fieldname, text, boost, ids, weights, documents)
 
 
 def _bisect_to(matcher: Any, target: int) -> None:
@@ -1317,7 +1343,7 @@ def _with_feedback(
     ]
     # The rarity of the most frequent ones only: a lookup per word is costly.
     for wt, form in sorted(pool, reverse=True)[:FEEDBACK_POOL]:
-        documents = reader.doc_frequency("body", form)
+        documents = doc_frequency(reader, "body", form)
         if 0 < documents <= common:
             picked.append((wt * bm25_idf(documents, count), form))
     picked = sorted(picked, reverse=True)[:FEEDBACK_WORDS]

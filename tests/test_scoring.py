@@ -148,3 +148,38 @@ def test_pages_of_the_scored_list_are_those_of_whooshs_query(
                 assert [(h.id, round(h.score, 9)) for h in from_postings[1]] == [
                     (h.id, round(h.score, 9)) for h in collected[1]
                 ]
+
+
+def test_document_frequencies_are_kept_per_reader_and_bounded(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clipper.ingest import Metadata
+
+    def police_documents() -> int:
+        index = SearchIndex(archive.corpus)
+        try:
+            with index._searching() as searcher:
+                reader = searcher.reader()
+                first = searching.doc_frequency(reader, "body", "police")
+                assert first == reader.doc_frequency("body", "police")
+                assert searching.doc_frequency(reader, "body", "police") == first
+                return first
+        finally:
+            index.close()
+
+    for n in range(2):
+        archive.add_bytes(f"Police {n}\n\nLa police patrouille.".encode(), f"p{n}.txt", Metadata())
+    assert police_documents() == 2
+    # A new reader after an add sees the new count, not the one kept.
+    archive.add_bytes(b"Police 3\n\nLa police encore.", "p3.txt", Metadata())
+    assert police_documents() == 3
+    monkeypatch.setattr(searching, "FREQUENCIES_KEPT", 2)
+    index = SearchIndex(archive.corpus)
+    try:
+        with index._searching() as searcher:
+            reader = searcher.reader()
+            for word in ("police", "patrouille", "encore"):
+                searching.doc_frequency(reader, "body", word)
+            assert len(searching._FREQUENCIES[reader]) <= 2
+    finally:
+        index.close()
