@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from heapq import heappush, heapreplace
-from itertools import islice
+from itertools import islice, takewhile
 from math import log
 from typing import Any
 
@@ -706,6 +706,8 @@ QUESTION_WORDS = 6
 # query's weight (scoring every clipping with any word of a question is what
 # made an OR slow).
 MAX_SCORED = 300
+# Clippings tied with the last of them scored besides (see relaxed_search).
+MAX_TIED = 3000
 # Pseudo-relevance feedback for questions: the words most typical of the
 # first FEEDBACK_DOCS clippings (in FEEDBACK_MIN_DOCS of them or more,
 # weighted by frequency and rarity; the FEEDBACK_POOL most frequent looked
@@ -987,7 +989,16 @@ def relaxed_search(
                 if docnum in shares:
                     shares[docnum] += weight
         scored = max(MAX_SCORED, offset + limit)
-        candidates = sorted(shares, key=lambda d: (-shares[d], d))[:scored]
+        ranked = sorted(shares, key=lambda d: (-shares[d], d))
+        candidates = ranked[:scored]
+        if len(ranked) > scored:
+            # Those sharing the last one's share are scored too (within a
+            # cap): which of them made the cut would otherwise depend on
+            # their order in the index, which a bulk import does not fix.
+            last = shares[candidates[-1]]
+            tied = list(islice(takewhile(lambda d: shares[d] == last, ranked[scored:]), MAX_TIED))
+            if len(tied) < MAX_TIED:
+                candidates += tied
         postings = [
             _boosted_postings(term, word.repeats)
             for word in found

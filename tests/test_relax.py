@@ -431,3 +431,30 @@ def test_a_word_held_in_both_languages_has_none(
     # Three English clippings and two French ones: under LANGUAGE_SHARE.
     with open_dir(str(archive.corpus.index_dir)).searcher() as searcher:
         assert searching.word_language(searcher, "cocoa", {"fr": "coco", "en": "cocoa"}) is None
+
+
+def test_which_clippings_a_relaxed_question_scores_does_not_depend_on_index_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Eight clippings hold the same two words of the question (the same share
+    # of its weight) in texts of different lengths; only three are scored by
+    # share. The same clippings added in the opposite order (other document
+    # numbers, as a bulk import's segments give) must rank alike.
+    monkeypatch.setattr(searching, "MAX_SCORED", 3)
+    texts = [
+        (f"Note {n}", "Le glacier et la moraine. " + "Texte sans rapport. " * n) for n in range(8)
+    ]
+    ranked = []
+    for order in (texts, texts[::-1]):
+        archive = Archive.open_or_create(tmp_path / f"corpus{len(ranked)}")
+        try:
+            for title, text in order:
+                data = f"{title}\n\n{text}".encode()
+                assert archive.add_bytes(data, f"{title}.txt", Metadata(lang="fr")).status == "added"
+            result = archive.search("glacier moraine crevasse sérac", limit=3)
+            assert result.relaxed
+            ranked.append([hit.clipping.title for hit in result.hits])
+        finally:
+            archive.close()
+    assert ranked[0] == ranked[1]
+    assert ranked[0][:3] == ["Note 0", "Note 1", "Note 2"]  # the shortest texts first
