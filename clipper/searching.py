@@ -25,7 +25,7 @@ from itertools import islice, takewhile
 from math import log
 from typing import Any
 
-from whoosh import collectors, scoring, sorting
+from whoosh import collectors, scoring
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.matching import ListMatcher, ReadTooFar
@@ -631,15 +631,14 @@ def run_search(
         rank=rank if sort == "relevance" else None,
     )
     collector: Any = ranking
-    groupedby = _groupedby(facets)
-    if groupedby:
-        collector = collectors.FacetCollector(collector, groupedby)
+    _check_facets(facets)
+    ranking.matched = [] if facets else None
     if filter_q is not None:
         collector = collectors.FilterCollector(collector, filter_q)
     searcher.search_with_collector(q, collector)
-    results = collector.results()
+    collector.results()
     total = ranking.total
-    counts = _facet_counts(searcher, results, facets) if facets else {}
+    counts = _facet_counts(searcher, ranking.matched or [], facets) if facets else {}
     if not collapse:
         page = ranking.ranked[offset : offset + limit]
         hits = [
@@ -1489,6 +1488,7 @@ class _PageCollector(collectors.ScoredCollector):
         self.deadline = deadline
         self.total = 0
         self.ranked: list[tuple[int, float]] = []  # (docnum, score), best first
+        self.matched: list[int] | None = None  # every match, when a list is given
         self._stored: dict[int, dict[str, Any]] = {}
 
     def prepare(self, top_searcher: Any, q: Any, context: Any) -> None:
@@ -1521,9 +1521,11 @@ class _PageCollector(collectors.ScoredCollector):
         self.total += 1
         if self.deadline is not None and self.total % _DEADLINE_EVERY == 0:
             self.deadline.check()
+        docnum = self.offset + sub_docnum
+        if self.matched is not None:
+            self.matched.append(docnum)
         if self.limit == 0:
             return 0
-        docnum = self.offset + sub_docnum
         score = 0.0
         if self.scored:
             score = self.matcher.score()
@@ -1608,39 +1610,66 @@ def _column_values(column: Any) -> Any:
 _DEADLINE_EVERY = 256
 
 
-# Every clipping has a year (of its date, or of when it was added): grouping by
-# it gives the set of matching documents, which the tag counts need.
-_ALL_MATCHES = "__matches"
-
-
-def _groupedby(names: Sequence[str]) -> dict[str, Any] | None:
+def _check_facets(names: Sequence[str]) -> None:
     unknown = [n for n in names if n not in FACET_FIELDS]
     if unknown:
         raise QuerySyntaxError(
             f"unknown facet {unknown[0]!r}", hint=f"facets: {', '.join(FACET_FIELDS)}"
         )
-    if not names:
-        return None
-    groupedby = {n: sorting.FieldFacet(FACET_FIELDS[n]) for n in names if n != "tag"}
-    if "tag" in names:
-        groupedby[_ALL_MATCHES] = sorting.FieldFacet("year")
-    return groupedby
 
 
 def _facet_counts(
-    searcher: Any, results: Any, names: Sequence[str]
+    searcher: Any, matched: list[int], names: Sequence[str]
 ) -> dict[str, list[tuple[str, int]]]:
-    """Per facet, ``[(value, count), ...]`` over every match, most frequent first."""
+    """Per facet, ``[(value, count), ...]`` over the matches, most frequent first."""
     facets: dict[str, list[tuple[str, int]]] = {}
     for name in names:
         if name == "tag":
-            matches = set().union(*results.groups(_ALL_MATCHES).values())
-            counts = _tag_counts(searcher.reader(), matches)
+            counts = _tag_counts(searcher.reader(), set(matched))
         else:
-            groups = results.groups(name)
-            counts = [(_facet_label(key), len(docs)) for key, docs in groups.items() if key]
+            found = _column_counts(searcher, FACET_FIELDS[name], matched)
+            counts = [(_facet_label(key), n) for key, n in found.items() if key]
         facets[name] = sorted(counts, key=lambda item: (-item[1], item[0]))
     return facets
+
+
+def _column_counts(searcher: Any, fieldname: str, matched: list[int]) -> Counter[Any]:
+    """How many of the matched documents have each value of a facet's column."""
+    counts: Counter[Any] = Counter()
+    ordered = sorted(matched)
+    for reader, offset in searcher.reader().leaf_readers():
+        docs = ordered[
+            bisect_left(ordered, offset) : bisect_left(ordered, offset + reader.doc_count_all())
+        ]
+        if not docs:
+            continue
+        known = _COLUMN_CODES.setdefault(reader, {})
+        if fieldname not in known and len(docs) * FEW_MATCHES < reader.doc_count_all():
+            column = reader.column_reader(fieldname)  # a value a call: few matches
+            counts.update(column[d - offset] for d in docs)
+            continue
+        if fieldname not in known:
+            known[fieldname] = _column_codes(reader, fieldname)
+        codes, values = known[fieldname]
+        for code, n in Counter([codes[d - offset] for d in docs]).items():
+            counts[values[code]] += n
+    return counts
+
+
+# A segment's facet columns as small numbers, one a document, and the value of
+# each, read whole once a segment has had more than a FEW_MATCHES-th of its
+# documents matched (Whoosh reads a value a call, for every match).
+_COLUMN_CODES: weakref.WeakKeyDictionary[Any, dict[str, tuple[array[int], list[Any]]]] = (
+    weakref.WeakKeyDictionary()
+)
+FEW_MATCHES = 8
+
+
+def _column_codes(reader: Any, fieldname: str) -> tuple[array[int], list[Any]]:
+    numbers: dict[Any, int] = {}
+    column = reader.column_reader(fieldname)
+    codes = array("I", (numbers.setdefault(value, len(numbers)) for value in column))
+    return codes, list(numbers)
 
 
 def _tag_counts(reader: Any, matches: set[int]) -> list[tuple[str, int]]:

@@ -450,7 +450,8 @@ def test_which_clippings_a_relaxed_question_scores_does_not_depend_on_index_orde
         try:
             for title, text in order:
                 data = f"{title}\n\n{text}".encode()
-                assert archive.add_bytes(data, f"{title}.txt", Metadata(lang="fr")).status == "added"
+                outcome = archive.add_bytes(data, f"{title}.txt", Metadata(lang="fr"))
+                assert outcome.status == "added"
             result = archive.search("glacier moraine crevasse sérac", limit=3)
             assert result.relaxed
             ranked.append([hit.clipping.title for hit in result.hits])

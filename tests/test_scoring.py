@@ -44,13 +44,15 @@ def index(archive: Archive, tmp_path: Path) -> Iterator[SearchIndex]:
         lines = []
         for n in range(size):
             lang = rng.choice(["fr", "en"])
-            lines.append(
-                {
-                    "title": f"{_text(rng, lang, rng.randint(2, 6))} {batch}-{n}",
-                    "text": _text(rng, lang, rng.randint(5, 120)),
-                    "lang": lang,
-                }
-            )
+            line = {
+                "title": f"{_text(rng, lang, rng.randint(2, 6))} {batch}-{n}",
+                "text": _text(rng, lang, rng.randint(5, 120)),
+                "lang": lang,
+                "date": f"{rng.choice([2019, 2023, 2024])}-0{rng.randint(1, 9)}-1{n % 10}",
+            }
+            if rng.random() < 0.8:  # some clippings have no source
+                line["source"] = rng.choice(["Le Monde", "AFP", "Reuters", "Ouest-France"])
+            lines.append(line)
         path = tmp_path / f"batch{batch}.jsonl"
         path.write_text("\n".join(json.dumps(line) for line in lines), encoding="utf-8")
         archive.import_jsonl(path)
@@ -183,3 +185,32 @@ def test_document_frequencies_are_kept_per_reader_and_bounded(
             assert len(searching._FREQUENCIES[reader]) <= 2
     finally:
         index.close()
+
+
+@pytest.mark.parametrize("few", [0, 10**6])  # a value a match / columns read whole
+def test_facet_counts_are_whooshs_grouped_counts(
+    index: SearchIndex, few: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from whoosh import sorting
+
+    from clipper.fields import FACET_FIELDS
+
+    monkeypatch.setattr(searching, "FEW_MATCHES", few)
+    with index._searching() as searcher:
+        q = searching._and([w.query for w in _words(searcher, "police")])
+        total, _, counts = searching.run_search(
+            searcher, q, None, limit=10, offset=0, facets=["source", "lang", "year"]
+        )
+        assert total > 10
+        for name in ("source", "lang", "year"):
+            facet = sorting.FieldFacet(FACET_FIELDS[name])
+            groups = searcher.search(q, groupedby={name: facet}, limit=None).groups(name)
+            expected = sorted(
+                ((key, len(docs)) for key, docs in groups.items() if key),
+                key=lambda item: (-item[1], item[0]),
+            )
+            assert counts[name] == expected
+            assert sum(n for _, n in expected) <= total
+        assert len(counts["source"]) == 4 and len(counts["year"]) == 3
+        read_whole = searching._COLUMN_CODES.get(searcher.reader().leaf_readers()[0][0], {})
+        assert ("source_key" in read_whole) == (few > 0)
