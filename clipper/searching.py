@@ -1003,7 +1003,7 @@ def relaxed_search(
             for word in found
             for term in documents[word.text][1]
         ]
-        scores = _bm25_scores(searcher, candidates, postings)
+        scores = _bm25_scores(searcher, candidates, postings, deadline)
         if question and text_of is not None and candidates:
             scores = _with_feedback(searcher, candidates, scores, rank, found, text_of)
         _, hits, counts = run(DocList(candidates, scores), rank, words_of)
@@ -1103,7 +1103,7 @@ def all_words_scored(
         sets.append(docs)
         postings.extend(read)
     docnums = sorted(_domain(sets))
-    return DocList(docnums, _bm25_scores(searcher, docnums, postings))
+    return DocList(docnums, _bm25_scores(searcher, docnums, postings, deadline))
 
 
 def _domain(sets: list[set[int]]) -> set[int]:
@@ -1235,7 +1235,12 @@ def _read_postings(matcher: Any, offset: int, ids: list[int], weights: list[floa
         matcher._next_block()
 
 
-def _bm25_scores(searcher: Any, docnums: list[int], postings: list[_TermPostings]) -> list[float]:
+def _bm25_scores(
+    searcher: Any,
+    docnums: list[int],
+    postings: list[_TermPostings],
+    deadline: Deadline | None = None,
+) -> list[float]:
     """What Whoosh's BM25F (with Lucene's idf) gives each document for an OR
     of the terms: the sum of each term's boost times its BM25."""
     weighting = searcher.weighting
@@ -1246,6 +1251,8 @@ def _bm25_scores(searcher: Any, docnums: list[int], postings: list[_TermPostings
     for term in postings:
         if not term.ids:
             continue
+        if deadline is not None:
+            deadline.check()
         if term.fieldname not in norms:
             average = searcher.avg_field_length(term.fieldname) or 1
             norms[term.fieldname] = [
@@ -1276,8 +1283,8 @@ def _bm25_scores(searcher: Any, docnums: list[int], postings: list[_TermPostings
 
 def _field_lengths(searcher: Any, fieldname: str, docnums: Sequence[int]) -> list[int]:
     """Each document's length in ``fieldname`` (as Whoosh stores it, one byte),
-    from each segment's length column read whole: one call a document costs
-    about 6 µs, and a common word has tens of thousands."""
+    from each segment's length column read whole rather than one reader call
+    a document (a common word has tens of thousands)."""
     ordered = sorted(docnums)
     found: list[int] = []
     for reader, offset in searcher.reader().leaf_readers():
@@ -1643,26 +1650,29 @@ def _column_counts(searcher: Any, fieldname: str, matched: list[int]) -> Counter
         ]
         if not docs:
             continue
-        known = _COLUMN_CODES.setdefault(reader, {})
-        if fieldname not in known and len(docs) * FEW_MATCHES < reader.doc_count_all():
-            column = reader.column_reader(fieldname)  # a value a call: few matches
-            counts.update(column[d - offset] for d in docs)
-            continue
-        if fieldname not in known:
-            known[fieldname] = _column_codes(reader, fieldname)
-        codes, values = known[fieldname]
+        known = _COLUMNS.setdefault(reader, {})
+        entry = known.get(fieldname, 0)
+        if isinstance(entry, int):
+            if entry + len(docs) <= reader.doc_count_all():
+                column = reader.column_reader(fieldname)  # a value a call
+                counts.update(column[d - offset] for d in docs)
+                known[fieldname] = entry + len(docs)
+                continue
+            entry = known[fieldname] = _column_codes(reader, fieldname)
+        codes, values = entry
         for code, n in Counter([codes[d - offset] for d in docs]).items():
             counts[values[code]] += n
     return counts
 
 
-# A segment's facet columns as small numbers, one a document, and the value of
-# each, read whole once a segment has had more than a FEW_MATCHES-th of its
-# documents matched (Whoosh reads a value a call, for every match).
-_COLUMN_CODES: weakref.WeakKeyDictionary[Any, dict[str, tuple[array[int], list[Any]]]] = (
+# Per segment and facet column: how many values were read one call each, until
+# that would exceed the segment's documents; then the column read whole as
+# small numbers, one a document, and the value of each. A search process
+# reads no more than twice what it must; a server soon counts from the codes
+# (Whoosh read a value a call, for every match of every search).
+_COLUMNS: weakref.WeakKeyDictionary[Any, dict[str, int | tuple[array[int], list[Any]]]] = (
     weakref.WeakKeyDictionary()
 )
-FEW_MATCHES = 8
 
 
 def _column_codes(reader: Any, fieldname: str) -> tuple[array[int], list[Any]]:
