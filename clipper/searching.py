@@ -868,6 +868,9 @@ def relaxed_search(
         where that is exact (Whoosh's matchers cost far more a posting)."""
         if sort != "relevance":
             return query  # nothing to score
+        parts = query.subqueries if isinstance(query, wq.And) else [query]
+        if query.boost != 1 or [id(p) for p in parts] != [id(w.query) for w in required]:
+            return query  # a boosted group, or a word typed twice: Whoosh scores it
         return all_words_scored(searcher, required, deadline) or query
 
     if sort == "relevance":  # boosts order nothing else
@@ -995,11 +998,12 @@ def relaxed_search(
             # cap): which of them made the cut would otherwise depend on
             # their order in the index, which a bulk import does not fix.
             last = shares[candidates[-1]]
-            tied = list(islice(takewhile(lambda d: shares[d] == last, ranked[scored:]), MAX_TIED))
-            if len(tied) < MAX_TIED:
-                candidates += tied
+            tied = takewhile(lambda d: shares[d] == last, ranked[scored:])
+            within = list(islice(tied, MAX_TIED + 1))
+            if len(within) <= MAX_TIED:
+                candidates += within
         postings = [
-            _boosted_postings(term, word.repeats)
+            _boosted_postings(term, word.repeats * word.query.boost)
             for word in found
             for term in documents[word.text][1]
         ]
@@ -1089,10 +1093,11 @@ def all_words_scored(
 ) -> DocList | None:
     """Every clipping holding all ``words``, with the score Whoosh's matchers
     give the AND of the words' queries, from their postings read a block at a
-    time; ``None`` when a word is a compound (an AND of parts in a field)."""
+    time; ``None`` when a word is a compound (an AND of parts in a field) or
+    boosted as a whole (``police^3``)."""
     for word in words:
         alternatives = word.query.subqueries if isinstance(word.query, wq.Or) else [word.query]
-        if not all(isinstance(t, wq.Term) for t in alternatives):
+        if word.query.boost != 1 or not all(isinstance(t, wq.Term) for t in alternatives):
             return None
     sets: list[set[int]] = []
     postings: list[_TermPostings] = []
@@ -1438,7 +1443,7 @@ def _boosted_postings(term: _TermPostings, factor: float) -> _TermPostings:
 def _boosted(q: Any, factor: float) -> Any:
     """``q`` with the boost of each of its terms multiplied by ``factor``."""
     if isinstance(q, wq.Or | wq.And):
-        return q.__class__([_boosted(child, factor) for child in q.subqueries])
+        return q.__class__([_boosted(child, factor) for child in q.subqueries], boost=q.boost)
     boosted = copy.copy(q)
     boosted.boost = q.boost * factor
     return boosted

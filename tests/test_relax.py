@@ -459,3 +459,22 @@ def test_which_clippings_a_relaxed_question_scores_does_not_depend_on_index_orde
             archive.close()
     assert ranked[0] == ranked[1]
     assert ranked[0][:3] == ["Note 0", "Note 1", "Note 2"]  # the shortest texts first
+
+
+@pytest.mark.parametrize(
+    ("query", "ranked"),
+    [("glacier^5", ["Glaciers", "Moraines"]), ("moraine^5", ["Moraines", "Glaciers"])],
+)
+def test_a_boosted_word_weighs_more_in_a_relaxed_question(
+    archive: Archive, query: str, ranked: list[str]
+) -> None:
+    for title, text in (
+        ("Glaciers", "Le glacier, le glacier et encore le glacier, puis une moraine."),
+        ("Moraines", "La moraine, la moraine et encore la moraine, puis un glacier."),
+    ):
+        outcome = archive.add_bytes(f"{title}\n\n{text}".encode(), f"{title}.txt", Metadata())
+        assert outcome.status == "added"
+    other = "moraine" if query.startswith("glacier") else "glacier"
+    result = archive.search(f"{query} {other} crevasse sérac", limit=2)
+    assert result.relaxed
+    assert [hit.clipping.title for hit in result.hits] == ranked

@@ -228,3 +228,23 @@ def test_scoring_from_postings_stops_at_the_deadline(index: SearchIndex) -> None
         words = _words(searcher, "police")
         with pytest.raises(SearchTimeoutError):
             searching.all_words_scored(searcher, words, deadline)
+
+
+@pytest.mark.parametrize(
+    "text", ["police^3 grève", "(police grève)^2", "police police^2", "police grève", "police^2"]
+)
+def test_boosted_or_repeated_words_are_scored_as_whoosh_scores_them(
+    index: SearchIndex, text: str
+) -> None:
+    # A boost on a word or a group, or a word typed twice with two boosts,
+    # is Whoosh's to score: strict search must rank as Whoosh does.
+    with index._searching() as searcher:
+        q = searching.user_query(searching.make_parser(searcher.schema), text)
+        outcome = searching.relaxed_search(searcher, q, None, 40, 0, match="all")
+        expected = searching.run_search(
+            searcher, searching.other_language_stems_demoted(searcher, q), None, 40, 0
+        )
+        assert outcome.total == expected[0] > 10
+        assert [(h.id, round(h.score, 9)) for h in outcome.hits] == [
+            (h.id, round(h.score, 9)) for h in expected[1]
+        ]
