@@ -1146,16 +1146,28 @@ def _word_docs(searcher: Any, q: Any) -> tuple[set[int], list[_TermPostings]]:
     return found, postings
 
 
-def _term_postings(searcher: Any, fieldname: str, text: str, boost: float) -> _TermPostings:
-    """A term's postings over every segment, document numbers ascending."""
-    ids: list[int] = []
-    weights: list[float] = []
-    documents = 0  # as Whoosh counts them for idf: removed clippings too
+def _holding_segments(
+    searcher: Any, fieldname: str, text: str
+) -> tuple[list[tuple[Any, int]], int]:
+    """The segments (reader, offset) holding a term, and its document
+    frequency as Whoosh counts it for idf (removed clippings too)."""
+    holding = []
+    documents = 0
     for reader, offset in searcher.reader().leaf_readers():
         try:
             documents += reader.term_info(fieldname, text).doc_frequency()
         except TermNotFound:
             continue
+        holding.append((reader, offset))
+    return holding, documents
+
+
+def _term_postings(searcher: Any, fieldname: str, text: str, boost: float) -> _TermPostings:
+    """A term's postings over every segment, document numbers ascending."""
+    ids: list[int] = []
+    weights: list[float] = []
+    holding, documents = _holding_segments(searcher, fieldname, text)
+    for reader, offset in holding:
         _read_postings(reader.postings(fieldname, text), offset, ids, weights)
     return _TermPostings(fieldname, text, boost, ids, weights, documents)
 
@@ -1167,12 +1179,8 @@ def _postings_among(
     matcher skips to each, without decoding the blocks in between."""
     ids: list[int] = []
     weights: list[float] = []
-    documents = 0  # as Whoosh counts them for idf: removed clippings too
-    for reader, offset in searcher.reader().leaf_readers():
-        try:
-            documents += reader.term_info(fieldname, text).doc_frequency()
-        except TermNotFound:
-            continue
+    holding, documents = _holding_segments(searcher, fieldname, text)
+    for reader, offset in holding:
         matcher = reader.postings(fieldname, text)
         deleted: frozenset[int] = frozenset()
         if isinstance(matcher, FilterMatcher) and matcher._exclude:
