@@ -1319,18 +1319,15 @@ def _field_lengths(searcher: Any, fieldname: str, docnums: Sequence[int]) -> lis
 _LENGTH_OF_BYTE = [byte_to_length(b) if b else 0 for b in range(256)]
 
 
-def _length_bytes(reader: Any, fieldname: str) -> bytes | None:
-    """A segment's length column of ``fieldname`` (a byte a document), or
-    ``None`` where Whoosh's reader is not the one this reads."""
+def _length_bytes(reader: Any, fieldname: str) -> Sequence[int] | None:
+    """A segment's length column of ``fieldname`` (a byte a document; empty
+    where the segment has none), or ``None`` where Whoosh's reader is not the
+    one this reads."""
     try:
         column = reader._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
-        if column is None:
-            return b""
-        if column._typecode != "B":
-            return None
-        return bytes(column._dbfile.get(column._basepos, column._count))
     except AttributeError:
         return None
+    return b"" if column is None else _column_values(column)
 
 
 def _with_feedback(
