@@ -26,8 +26,8 @@ from typing import Any
 
 
 def documents(path: Path, limit: int) -> list[dict[str, Any]]:
-    from clipper.fingerprint import signature
-    from clipper.indexing import document_for, fingerprint_text
+    from clipper.fingerprint import fingerprint_text, signature
+    from clipper.indexing import document_for
     from clipper.model import Clipping, content_id
 
     docs = []
