@@ -23,7 +23,7 @@ _WRITTEN_TIME = re.compile(r"\d{1,2}\s*[:h]\s*\d{2}")
 _BARE_NUMBER = re.compile(r"^\d{1,3}$|^\d{5,}$")
 
 DATE_FORMS = (
-    "YYYY, YYYY-MM, YYYY-MM-DD, a date in words ('15 mars 2024', 'juin 2020', "
+    "YYYY, YYYY-MM, YYYY-MM-DD, DD/MM/YYYY, a date in words ('15 mars 2024', 'juin 2020', "
     "'March 2024', 'hier', 'last month'), or a span back from today such as 7d, 2w, 3m, 1y"
 )
 
@@ -97,6 +97,9 @@ def _read_words(value: str, today: date | None) -> tuple[datetime, Granularity]:
         "RETURN_AS_TIMEZONE_AWARE": False,
         "PREFER_DAY_OF_MONTH": "first",
         "PREFER_DATES_FROM": "past",
+        # 12/03/2024 is the 12th of March, as in France and Britain; a date
+        # that cannot be read so (03/13/2024) is still read month first.
+        "DATE_ORDER": "DMY",
     }
     if today is not None:
         settings["RELATIVE_BASE"] = datetime.combine(today, datetime.min.time())

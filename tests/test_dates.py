@@ -36,6 +36,12 @@ TODAY = date(2026, 11, 26)
         ("le mois dernier", datetime(2026, 10, 1), datetime(2026, 11, 1)),
         ("last month", datetime(2026, 10, 1), datetime(2026, 11, 1)),
         ("last year", datetime(2025, 1, 1), datetime(2026, 1, 1)),
+        # Numbers are read day first, as written in France and Britain...
+        ("12/03/2024", datetime(2024, 3, 12), datetime(2024, 3, 13)),
+        ("12.03.2024", datetime(2024, 3, 12), datetime(2024, 3, 13)),
+        ("12-03-2024", datetime(2024, 3, 12), datetime(2024, 3, 13)),
+        # ...unless that cannot be a date.
+        ("03/13/2024", datetime(2024, 3, 13), datetime(2024, 3, 14)),
     ],
 )
 def test_periods(text, start, end):
@@ -82,6 +88,9 @@ def test_range_in_words():
         ("March 15, 2024", "2024-03-15"),
         ("juin 2020", "2020-06"),
         ("le 3 mars 2024 à 14h30", "2024-03-03T14:30:00"),
+        ("12/03/2024", "2024-03-12"),
+        ("05.06.2024", "2024-06-05"),
+        ("03/13/2024", "2024-03-13"),
     ],
 )
 def test_document_dates_are_normalised_to_iso(text, iso):
