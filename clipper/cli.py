@@ -181,7 +181,7 @@ def filter_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """``--source --lang --tag --since --until``, passed on as one ``filters`` argument."""
 
     @click.option("--source", help="Only clippings from this source (e.g. 'Le Monde').")
-    @click.option("--lang", help="Only clippings in this language (fr, en, ...).")
+    @click.option("--lang", help="Only clippings in this language (fr, en, French, ...).")
     @click.option("--tag", "tag", help="Only clippings with this tag.")
     @click.option("--agency", help="Only clippings credited to this agency (AFP, Reuters...).")
     @click.option(
@@ -204,6 +204,8 @@ def filter_options(f: Callable[..., Any]) -> Callable[..., Any]:
         from clipper.dates import parse_period, parse_range
         from clipper.options import Filters
 
+        if lang is not None:
+            lang = _language_option(lang)
         for name, value in (("--since", since), ("--until", until)):
             if value is not None:
                 try:
@@ -220,6 +222,16 @@ def filter_options(f: Callable[..., Any]) -> Callable[..., Any]:
         return f(*args, filters=filters, **kwargs)
 
     return wrapper
+
+
+def _language_option(value: str) -> str:
+    """``--lang``'s value as an ISO 639-1 code (``French`` -> ``fr``), or a usage error."""
+    from clipper.language_names import language_code
+
+    try:
+        return language_code(value)
+    except ClipperError as exc:
+        raise click.BadParameter(f"{exc.message}: {exc.hint}", param_hint="--lang") from None
 
 
 def paging_options(*, limit: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -252,7 +264,9 @@ def metadata_options(f: Callable[..., Any]) -> Callable[..., Any]:
     @click.option("--author", help="Author.")
     @click.option("--date", help="Publication date: 2024-03-15, '15 mars 2024', ...")
     @click.option("--url", help="Address of the original article.")
-    @click.option("--lang", help="Language code (default: detected).")
+    @click.option(
+        "--lang", help="Language: fr, en, another ISO 639-1 code or a name (default: detected)."
+    )
     @click.option("--tag", "tags", multiple=True, help="Tag (repeatable).")
     @click.option("--note", help="A note of your own.")
     @functools.wraps(f)
@@ -276,6 +290,8 @@ def metadata_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 parse_document_date(date)
             except ClipperError as exc:
                 raise click.BadParameter(exc.message, param_hint="--date") from None
+        if lang is not None:
+            lang = _language_option(lang)
         metadata = Metadata(
             title=title,
             source=source,

@@ -40,6 +40,10 @@ class DateFormatError(UsageError):
     pass
 
 
+class LanguageError(UsageError):
+    """A language that is neither an ISO 639-1 code nor the name of one."""
+
+
 class InputError(ClipperError):
     """One input (file, stdin, JSON line) could not be stored."""
 

@@ -18,6 +18,7 @@ from clipper.errors import ClipperError, InputError
 from clipper.extract import Extracted, rules
 from clipper.extract.markdown import extract_markdown
 from clipper.extract.plaintext import extract_plain_text
+from clipper.language_names import language_code
 from clipper.model import (
     GIVEN_FIELDS,
     IDENTITY_FIELDS,
@@ -126,7 +127,10 @@ def apply_metadata(extracted: Extracted, metadata: Metadata, name: str = "") -> 
         if value is not None and str(value).strip():
             changes[key] = str(value).strip()
     if metadata.lang:
-        changes["lang"] = metadata.lang.strip().lower()
+        try:
+            changes["lang"] = language_code(metadata.lang)
+        except ClipperError as exc:
+            raise InputError(name or "lang", exc.message, exc.hint) from exc
     if metadata.date:
         try:
             changes["date"] = parse_document_date(metadata.date)

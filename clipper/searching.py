@@ -60,6 +60,7 @@ from clipper.fields import (
     QUERYABLE_FIELDS,
     TEXT_FIELDS,
 )
+from clipper.language_names import language_code
 from clipper.options import MATCH_MODES, PERIODS, SORTS, Filters, MatchMode, Timeline
 from clipper.snippets import Span
 from clipper.textutil import fold
@@ -570,7 +571,7 @@ def filter_query(schema: Any, filters: Filters) -> Any | None:
         if words:
             parts.append(wq.And([wq.Term("agency", w) for w in words]))
     if filters.lang:
-        parts.append(wq.Term("lang", filters.lang.strip().lower()))
+        parts.append(wq.Term("lang", language_code(filters.lang)))
     if filters.tag:
         parts.append(wq.Term("tag", fold(filters.tag.strip().lower())))
     if filters.since or filters.until:

@@ -656,3 +656,22 @@ def test_a_query_of_symbols_alone_says_so(runner, two_clippings, query):
         f"Error: query {query!r} has no letters or digits: symbols alone are not indexed\n"
         "Hint: search for words or numbers ('euros', not '€')\n"
     )
+
+
+@pytest.mark.parametrize("given", ["en", "English", "anglais", "en-GB"])
+def test_add_takes_a_language_as_code_tag_or_name(runner, given):
+    clipping_id = added_id(runner, HEADLINE, "--lang", given)
+    assert json.loads(invoke(runner, "show", clipping_id, "--json").stdout)["lang"] == "en"
+    found = invoke(runner, "search", "inflation", "--lang", given, "--format", "ids")
+    assert found.stdout == f"{clipping_id}\n"
+
+
+@pytest.mark.parametrize("command", [["add", HEADLINE], ["search", "inflation"], ["list"]])
+def test_an_unknown_language_is_refused_as_usage(runner, corpus_dir, command):
+    result = runner.invoke(cli, [*command, "--lang", "zz"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "Error: Invalid value for --lang: unknown language 'zz': give a two-letter "
+        "ISO 639-1 code such as fr or en, or a language's name"
+    )
+    assert not (corpus_dir / "clippings").exists() or not any((corpus_dir / "clippings").iterdir())

@@ -142,3 +142,18 @@ def test_a_control_character_in_a_json_line_is_named_once(runner, tmp_path):
     assert result.stderr.splitlines()[0] == (
         f"Error: {path}:1: invalid JSON (Invalid control character at column 28)"
     )
+
+
+def test_a_record_language_is_a_code_and_an_unknown_one_is_that_record_alone(runner, tmp_path):
+    path = tmp_path / "langs.jsonl"
+    records = [{**_record(0), "lang": "German"}, {**_record(1), "lang": "xx"}, _record(2)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    result = invoke(runner, "import", str(path))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == f"Error: {path}:2: unknown language 'xx'"
+    assert result.stderr.splitlines()[-1] == "2 added, 1 failed"
+    listed = invoke(runner, "list", "--format", "jsonl").stdout.splitlines()
+    assert sorted((json.loads(line)["title"], json.loads(line)["lang"]) for line in listed) == [
+        ("Article 0", "de"),
+        ("Article 2", "fr"),
+    ]

@@ -436,6 +436,7 @@ def test_collapse_shows_a_wire_story_once(client: FlaskClient) -> None:
         ("/?q=tramway&since=2024-13", "invalid date &#39;2024-13&#39;"),
         ("/?q=tramway&until=yesterday-ish", "cannot read date"),
         ("/timeline?q=tramway&since=soon", "cannot read date"),
+        ("/?q=tramway&lang=zz", "unknown language &#39;zz&#39;"),
         ("/timeline?q=tramway&by=decade", "unknown period"),
         ("/export?q=tramway&format=pdf", "unknown export format"),
         ("/export?q=tramway&format=md&group_by=city", "unknown grouping"),

@@ -1,0 +1,52 @@
+"""Languages as people name them: ISO 639-1 codes from codes, tags and names.
+
+Babel's tables give the codes and their English and French names; they are
+read only for a language other than the two clipper stems.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from clipper.errors import LanguageError
+from clipper.textutil import fold
+
+# The languages clipper stems: named without loading Babel's tables.
+_STEMMED_CODES = frozenset({"fr", "en"})
+LANGUAGE_HINT = "give a two-letter ISO 639-1 code such as fr or en, or a language's name"
+
+
+def language_code(value: str) -> str:
+    """The ISO 639-1 code of a language given as a code, a tag or a name.
+
+    ``fr``, ``FR``, ``fr-FR``, ``fr_CA``, ``French``, ``français`` -> ``fr``;
+    names are read in English and French. Anything else (``zz``, ``klingon``)
+    raises :class:`LanguageError`: a clipping stored under a made-up code
+    would be stemmed in no language and found by no ``--lang`` filter.
+    """
+    text = value.strip()
+    primary = text.replace("_", "-").split("-", 1)[0].lower()
+    if primary in _STEMMED_CODES:
+        return primary
+    codes, names = _language_names()
+    if primary in codes:
+        return primary
+    if code := names.get(fold(text.lower())):
+        return code
+    raise LanguageError(f"unknown language {value!r}", hint=LANGUAGE_HINT)
+
+
+@lru_cache(maxsize=1)
+def _language_names() -> tuple[frozenset[str], dict[str, str]]:
+    """The ISO 639-1 codes, and each one's English and French name (folded)."""
+    from babel import Locale
+
+    codes = frozenset(
+        c for c in Locale("en").languages if isinstance(c, str) and len(c) == 2 and c.isalpha()
+    )
+    names: dict[str, str] = {}
+    for locale in ("en", "fr"):
+        for code, name in Locale(locale).languages.items():
+            if isinstance(code, str) and code in codes and isinstance(name, str):
+                names.setdefault(fold(name.lower()), code)
+    return codes, names
