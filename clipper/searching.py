@@ -92,6 +92,22 @@ FUZZY_PREFIX = 2
 # A word directly followed by a colon, outside quotes: a field name.
 _FIELD_PREFIX = re.compile(r"(?:^|(?<=[\s(+\-]))([A-Za-z_][A-Za-z0-9_]*):(?!//)")
 _QUOTED = re.compile(r'"[^"]*"?')
+# A known field with nothing after it, at the end of a query ("title:"); and a
+# range left open ("date:[2024 TO"), which Whoosh reads as words.
+_EMPTY_FIELD = re.compile(r"(?:^|(?<=[\s(+\-]))([A-Za-z_]\w*):\s*$")
+_OPEN_RANGE = re.compile(r"(?:^|(?<=[\s(+\-]))([A-Za-z_]\w*):[\[{][^\]}]*$")
+_FIELD_EXAMPLES = {
+    "source": "Reuters",
+    "agency": "AFP",
+    "author": "Martin",
+    "lang": "fr",
+    "tag": "ia",
+    "keywords": "exposition",
+    "id": "60a5f",
+    "url": "lemonde",
+    "date": "2024-03",
+    "added": "7d",
+}
 # A word starting with * or ?: Whoosh would scan the whole lexicon for it (or
 # the analyzer would drop the wildcard and search another word).
 _LEADING_WILDCARD = re.compile(r"(?:^|(?<=[\s(+\-:]))[*?]+\w\S*")
@@ -181,6 +197,18 @@ def parse_counting(parser: QueryParser, text: str) -> tuple[Any, dict[str, int]]
             f"invalid query: {leading[0]!r} starts with a wildcard",
             hint=f"put at least {MIN_WILDCARD_PREFIX} letters before *, as in mo*",
         )
+    phrases_emptied = _QUOTED.sub('""', text)  # a phrase is something after a colon
+    if (match := _OPEN_RANGE.search(phrases_emptied)) and match[1] in QUERYABLE_FIELDS:
+        raise QuerySyntaxError(
+            f"unclosed range {match[0].strip()!r}",
+            hint="close it with ], as in date:[2024-01 TO 2024-06]",
+        )
+    if (match := _EMPTY_FIELD.search(phrases_emptied)) and match[1] in QUERYABLE_FIELDS:
+        raise QuerySyntaxError(
+            f"'{match[1]}:' has nothing after it",
+            hint="write what to find right after the colon, as in "
+            f"{match[1]}:{_FIELD_EXAMPLES.get(match[1], 'Phi')}",
+        )
     for match in _FIELD_PREFIX.finditer(unquoted):
         if match[1] in QUERYABLE_FIELDS:
             continue
@@ -190,7 +218,7 @@ def parse_counting(parser: QueryParser, text: str) -> tuple[Any, dict[str, int]]
             f"unknown field {match[1]!r} in query",
             hint=f"fields: {', '.join(QUERYABLE_FIELDS)}",
         )
-    text = join_spaced_numbers(_unknown_field_colons(text))
+    text = join_spaced_numbers(_minus_as_not(_unknown_field_colons(text)))
     try:
         parsed = parser.parse(text, normalize=False)
     except QueryParserError as exc:
@@ -255,6 +283,17 @@ def _unknown_field_colons(text: str) -> str:
     return "".join(p if p.startswith('"') else _FIELD_PREFIX.sub(fix, p) for p in parts)
 
 
+# -word excludes, as in most search boxes: a minus that starts a word, a
+# phrase or a field, after a space or a bracket (not COVID-19, "a - b", -5);
+# a quoted phrase is matched whole first, so a minus inside it stays.
+_EXCLUDING_MINUS = re.compile(r'("[^"]*"?)|(?:^|(?<=[\s(]))-(?=[^\W\d_]|")')
+
+
+def _minus_as_not(text: str) -> str:
+    """``Phi -OpenAI`` -> ``Phi NOT OpenAI``."""
+    return _EXCLUDING_MINUS.sub(lambda m: m[1] or "NOT ", text)
+
+
 def _raise_errors(q: Any) -> None:
     error = getattr(q, "error", None)
     if error:
@@ -273,8 +312,9 @@ def _check_costly_words(q: Any) -> None:
     if isinstance(q, wq.PatternQuery):
         literal = q.text if isinstance(q, wq.Prefix) else q._find_prefix(q.text)
         if len(literal) < MIN_WILDCARD_PREFIX:
+            where = "has too few letters before its" if literal else "starts with a"
             raise QuerySyntaxError(
-                f"invalid query: {_written(q)!r} starts with a wildcard",
+                f"invalid query: {_written(q)!r} {where} wildcard",
                 hint=f"put at least {MIN_WILDCARD_PREFIX} letters before *, as in mo*",
             )
     for child in q.children():

@@ -374,6 +374,16 @@ def test_search_no_hits_exits_1_with_message_on_stderr(runner, two_clippings):
         ),
         (["search", ""], "empty query"),
         (["search", "foo:bar"], "unknown field 'foo'"),
+        (
+            ["search", "casque title:"],
+            "Error: 'title:' has nothing after it\n"
+            "Hint: write what to find right after the colon, as in title:Phi\n",
+        ),
+        (
+            ["search", "date:[2024 TO"],
+            "Error: unclosed range 'date:[2024 TO'\n"
+            "Hint: close it with ], as in date:[2024-01 TO 2024-06]\n",
+        ),
         (["search", "casque", "--limit", "0"], "Invalid value for '--limit'"),
         (["show", "zz"], "invalid id 'zz'"),
         (["show", "ab"], "too short"),

@@ -65,6 +65,13 @@ def _keys(result, ids) -> list[str]:
         # A query word meets every language's stemmer: French "modèles" and English
         # "models" share the stem "model".
         ("modèles NOT phi", ["museum", "bank"]),
+        # A minus starting a word or a phrase excludes, as NOT does...
+        ("modèles -phi", ["museum", "bank"]),
+        ('modèles -"petits modèles"', ["museum", "bank"]),
+        ("-phi modèles", ["museum", "bank"]),
+        # ...not one inside a word or a phrase.
+        ("chef-d'œuvre", ["museum"]),
+        ('"-phi" sobriété', ["phi"]),
         ('"petits modèles de langage"', ["phi"]),
         ('"modèles petits"', []),
         ("source:reuters", ["phi"]),
@@ -128,6 +135,11 @@ def test_limit_and_offset_page_through_hits(archive, ids):
         ("date:jadis", "cannot read date"),
         ("nosuchfield:x", "unknown field 'nosuchfield'"),
         ("x" * 1001, "query too long"),
+        # A field with nothing after it, or a range left open, is not read as words.
+        ("title:", r"^'title:' has nothing after it$"),
+        ("grève date:", r"^'date:' has nothing after it$"),
+        ("date:[2024 TO", r"^unclosed range 'date:\[2024 TO'$"),
+        ("phi date:[2024-01 TO 2024-06", r"^unclosed range 'date:\[2024-01 TO 2024-06'$"),
     ],
 )
 def test_malformed_queries_raise_usage_errors(archive, ids, query, message):
