@@ -180,6 +180,18 @@ def copy_summary(clipping: Clipping) -> dict[str, Any]:
     return {name: getattr(clipping, name) for name in COPY_FIELDS}
 
 
+@dataclass(frozen=True)
+class Removed:
+    """A clipping :meth:`Archive.remove` deleted."""
+
+    id: str
+    title: str | None  # None: its metadata could not be read
+
+    @property
+    def short_id(self) -> str:
+        return self.id[:8]
+
+
 @dataclass
 class SearchResult:
     query: str
@@ -705,15 +717,28 @@ class Archive:
 
     # -- changing ------------------------------------------------------
 
-    def remove(self, clipping_ids: Iterable[str]) -> list[Clipping]:
-        """Delete clippings from the corpus and the index; all ids are checked first."""
-        clippings = [self.get(i) for i in clipping_ids]
+    def remove(self, clipping_ids: Iterable[str]) -> list[Removed]:
+        """Delete clippings from the corpus and the index; all ids are checked first.
+
+        A clipping whose metadata file cannot be read (edited by hand and
+        broken) is removed too: nothing else can clear it.
+        """
+        found: list[tuple[str, Clipping | None]] = []
+        for given in clipping_ids:
+            clipping_id = self.corpus.resolve(given)
+            try:
+                found.append((clipping_id, self.corpus.read(clipping_id)))
+            except CorpusError:
+                found.append((clipping_id, None))
         with self.index.writing() as writer:
-            for clipping in clippings:
-                self.corpus.remove(clipping)
-                writer.delete(clipping.id)
+            for clipping_id, clipping in found:
+                if clipping is None:
+                    self.corpus.remove_unreadable(clipping_id)
+                else:
+                    self.corpus.remove(clipping)
+                writer.delete(clipping_id)
         self._reset_index()
-        return clippings
+        return [Removed(i, c.title if c else None) for i, c in found]
 
     def tag(
         self, clipping_id: str, add: Iterable[str] = (), remove: Iterable[str] = ()
@@ -1105,6 +1130,7 @@ __all__ = [
     "CorpusError",
     "Hit",
     "Metadata",
+    "Removed",
     "SearchResult",
     "locate_corpus",
 ]

@@ -904,8 +904,9 @@ def rm(ctx: click.Context, clipping_ids: tuple[str, ...]) -> None:
     from clipper.textutil import shorten
 
     archive = _archive(ctx)
-    for clipping in archive.remove(clipping_ids):
-        click.echo(f"removed {clipping.short_id}  {shorten(clipping.title, 80)}")
+    for removed in archive.remove(clipping_ids):
+        title = "(unreadable metadata)" if removed.title is None else shorten(removed.title, 80)
+        click.echo(f"removed {removed.short_id}  {title}")
 
 
 @cli.command(context_settings={"ignore_unknown_options": True})

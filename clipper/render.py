@@ -308,4 +308,14 @@ def check_as_text(report: CheckReport, *, repair: bool) -> str:
     if left and not repair:
         summary += " (clipper check --repair fixes the index and removes debris)"
     lines.append(summary)
+    damaged = sorted({p.target[:8] for p in report.left if p.kind in _DAMAGED_CLIPPING})
+    if damaged:
+        lines.append(
+            "a damaged clipping needs its files fixed by hand, or removing: "
+            f"clipper rm {' '.join(damaged)}"
+        )
     return "\n".join(lines)
+
+
+# Problems --repair cannot fix: the clipping's own files are damaged.
+_DAMAGED_CLIPPING = frozenset({"metadata", "original", "id"})

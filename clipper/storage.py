@@ -243,6 +243,22 @@ class Corpus:
             raise CorpusError(f"cannot remove clipping {clipping.id}: {exc.strerror}") from exc
 
 
+    def remove_unreadable(self, clipping_id: str) -> None:
+        """Delete a clipping whose metadata cannot be read: that file and its originals.
+
+        Without readable metadata the original's name is unknown; every
+        ``ID.orig…`` file of the shard is the clipping's.
+        """
+        try:
+            self.metadata_path(clipping_id).unlink()
+            for path in self._shard(clipping_id).glob(f"{clipping_id}.orig*"):
+                path.unlink(missing_ok=True)
+        except FileNotFoundError:
+            raise NotFoundError(f"no clipping with id {clipping_id}") from None
+        except OSError as exc:
+            raise CorpusError(f"cannot remove clipping {clipping_id}: {exc.strerror}") from exc
+
+
 class GroupWriter:
     """Stores many new clippings with two file-system syncs per group, not four per clipping.
 

@@ -535,6 +535,25 @@ def test_rm_checks_every_id_before_removing_any(runner, two_clippings):
     assert invoke(runner, "show", seed_id, "--json").exit_code == 0
 
 
+def test_a_clipping_with_broken_metadata_is_named_by_check_and_removed_by_rm(
+    runner, two_clippings, corpus_dir
+):
+    seed_id, bank_id = two_clippings
+    (metadata,) = corpus_dir.rglob(f"{seed_id}.json")
+    metadata.write_text('{"id": "edited by hand and', encoding="utf-8")
+    checked = runner.invoke(cli, ["check"])
+    assert checked.exit_code == 1
+    assert checked.stdout.splitlines()[-1] == (
+        f"a damaged clipping needs its files fixed by hand, or removing: clipper rm {seed_id[:8]}"
+    )
+    removed = invoke(runner, "rm", seed_id[:8])
+    assert removed.stdout == f"removed {seed_id[:8]}  (unreadable metadata)\n"
+    assert not any(corpus_dir.rglob(f"{seed_id}*"))
+    assert invoke(runner, "check").stdout == "checked 1 clipping: everything is in order\n"
+    assert invoke(runner, "list", "--format", "ids").stdout == f"{bank_id}\n"
+    assert added_id(runner, SEEDLIKE) == seed_id  # the same text can be stored again
+
+
 def test_tag_adds_and_removes(runner, two_clippings):
     seed_id, _ = two_clippings
     result = invoke(runner, "tag", seed_id, "+Lyon", "-audio", "+tech")
