@@ -98,6 +98,8 @@ def cli(ctx: click.Context, corpus: str | None) -> None:
     clipper show 5a73                     read it (ids may be shortened)
     """
     ctx.obj = {"corpus": corpus}
+    if os.environ.get("NO_COLOR"):  # no-color.org: no colour or bold, even on a terminal
+        ctx.color = False
     if ctx.invoked_subcommand not in READING_COMMANDS:
         _quiet_extraction_logs()
 

@@ -32,6 +32,7 @@ from clipper.ingest import (
 from clipper.model import DEFAULT_MAX_BYTES, Clipping, content_id, normalise_tags
 from clipper.processes import end_with_parent
 from clipper.records import Restored, restore_line
+from clipper.textutil import human_size
 
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 # What `clipper add DIR` picks up when walking a directory.
@@ -234,7 +235,7 @@ def format_of_original(original: str) -> tuple[SourceKind, str | None]:
 def _too_large(source: Source, size: int) -> InputError:
     return InputError(
         source.name,
-        f"too large ({_megabytes(size)}, the limit is {_megabytes(source.max_bytes)})",
+        f"too large ({human_size(size)}, the limit is {human_size(source.max_bytes)})",
         hint="raise the limit with --max-size",
     )
 
@@ -242,14 +243,10 @@ def _too_large(source: Source, size: int) -> InputError:
 def _too_long(source: Source, size: int) -> InputError:
     return InputError(
         source.name,
-        f"too long for a clipping ({_megabytes(size)} of text, at most "
-        f"{_megabytes(MAX_TEXT_BYTES)})",
+        f"too long for a clipping ({human_size(size)} of text, at most "
+        f"{human_size(MAX_TEXT_BYTES)})",
         hint="split it into several clippings",
     )
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f} MB"
 
 
 def _read(source: Source) -> bytes:

@@ -17,7 +17,7 @@ import click
 
 from clipper.archive import AddOutcome, AddReport, SearchResult, copy_summary
 from clipper.model import Clipping
-from clipper.textutil import one_line, shorten, strip_controls
+from clipper.textutil import human_size, one_line, shorten, strip_controls
 
 if TYPE_CHECKING:  # annotations only: show and list need neither Whoosh nor the checks
     from clipper.check import CheckReport
@@ -268,28 +268,20 @@ def info_as_text(info: dict[str, Any]) -> str:
     index = info["index"]
     lines = [
         f"corpus:     {info['corpus']}",
-        f"clippings:  {info['clippings']} ({_size(info['bytes'])})",
+        f"clippings:  {info['clippings']} ({human_size(info['bytes'])})",
         f"index:      {index['state']} ({index['path']})",
     ]
     if "documents" in index:
         lines.append(
-            f"            {index['documents']} documents, {index['segments']} segments, "
-            f"{_size(index['bytes'])}"
+            f"            {index['documents']} {_plural(index['documents'], 'document')}, "
+            f"{index['segments']} {_plural(index['segments'], 'segment')}, "
+            f"{human_size(index['bytes'])}"
         )
     if info.get("facets"):
         lines.append("")
         facets = {k: [(v["value"], v["count"]) for v in vs] for k, vs in info["facets"].items()}
         lines.extend(facets_as_text(facets))
     return "\n".join(lines)
-
-
-def _size(count: int) -> str:
-    value = float(count)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{count} B"
 
 
 def check_as_text(report: CheckReport, *, repair: bool) -> str:

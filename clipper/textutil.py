@@ -106,3 +106,13 @@ def shorten(text: str, width: int) -> str:
     if space > width // 2:
         cut = cut[:space]
     return cut.rstrip(" ,;:-–") + "…"
+
+
+def human_size(count: int) -> str:
+    """``512 B``, ``1.5 KB``, ``62.3 MB``: a byte count as people read it."""
+    value = float(count)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable: GB ends the loop")

@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+import click
 import pytest
 from conftest import FIXTURES, fixture_bytes
 
@@ -704,3 +705,25 @@ def test_an_unknown_language_is_refused_as_usage(runner, corpus_dir, command):
         "ISO 639-1 code such as fr or en, or a language's name"
     )
     assert not (corpus_dir / "clippings").exists() or not any((corpus_dir / "clippings").iterdir())
+
+
+def test_no_color_turns_colour_and_bold_off_even_on_a_terminal(runner, two_clippings):
+    coloured = runner.invoke(cli, ["search", "casque"], color=True)
+    assert "\x1b[" in coloured.stdout
+    plain = runner.invoke(cli, ["search", "casque"], color=True, env={"NO_COLOR": "1"})
+    assert plain.exit_code == 0
+    assert "\x1b[" not in plain.stdout
+    assert plain.stdout == click.unstyle(coloured.stdout)
+
+
+def test_info_counts_one_document_and_one_segment_in_the_singular(runner):
+    added_id(runner, HEADLINE)
+    index_line = invoke(runner, "info").stdout.splitlines()[3]
+    assert index_line.strip().startswith("1 document, 1 segment, ")
+
+
+def test_a_size_limit_under_a_kilobyte_is_shown_in_bytes(runner):
+    result = runner.invoke(cli, ["add", HEADLINE, "--max-size", "10B"])
+    assert result.exit_code == 1
+    size = Path(HEADLINE).stat().st_size
+    assert f"Error: {HEADLINE}: too large ({size} B, the limit is 10 B)" in result.stderr
