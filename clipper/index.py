@@ -114,6 +114,7 @@ class SearchIndex:
         from clipper.searching import (
             SUGGEST_BELOW,
             Deadline,
+            as_typed,
             bound_query,
             filter_query,
             make_parser,
@@ -157,7 +158,7 @@ class SearchIndex:
             suggestion,
             words=len(outcome.words) if query.strip() else 0,
             relaxed=outcome.relaxed,
-            dropped=outcome.dropped,
+            dropped=as_typed(outcome.dropped, query),
         )
 
     @staticmethod

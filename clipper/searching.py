@@ -856,6 +856,14 @@ def _free_word(part: Any) -> str | None:
     return " ".join(exact.pop())
 
 
+def as_typed(words: Sequence[str], query: str) -> list[str]:
+    """Query words as the query wrote them (``greve`` -> ``grève``), to show them."""
+    typed: dict[str, str] = {}
+    for form, start, end in word_forms(query, len(query)):
+        typed.setdefault(form, query[start:end])
+    return [typed.get(word, word) for word in words]
+
+
 def relaxed_search(
     searcher: Any,
     q: Any,

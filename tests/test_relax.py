@@ -478,3 +478,13 @@ def test_a_boosted_word_weighs_more_in_a_relaxed_question(
     result = archive.search(f"{query} {other} crevasse sérac", limit=2)
     assert result.relaxed
     assert [hit.clipping.title for hit in result.hits] == ranked
+
+
+def test_dropped_words_are_shown_as_typed_not_folded(archive: Archive) -> None:
+    for n, text in enumerate(
+        ["La grève des cheminots continue.", "Une grève à la poste.", "La sécheresse dure."]
+    ):
+        archive.add_bytes(f"Article {n}\n\n{text}\n".encode(), f"{n}.txt", Metadata(lang="fr"))
+    result = archive.search("Grève sécheresse")
+    assert result.relaxed and result.dropped == ["Grève"]
+    assert [h.clipping.title for h in result.hits] == ["Article 2"]
