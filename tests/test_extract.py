@@ -111,6 +111,42 @@ def test_dateline_gives_the_agency():
     assert extract_plain_text(text).agency == "Reuters"
 
 
+@pytest.mark.parametrize(
+    ("credit", "author"),
+    [
+        (
+            "(Reporting by Anna Schmidt in Berlin and Tom Li; Editing by Tom Hogue)",
+            "Anna Schmidt, Tom Li",
+        ),
+        ("(Reporting by Anna Schmidt; Editing by Tom Hogue) Reuters", "Anna Schmidt"),
+        ("Reporting by David Ortega; Editing by Leslie Adler", "David Ortega"),
+        ("(Reporting by Jean Dupont in Paris)", "Jean Dupont"),
+    ],
+)
+def test_a_wire_staff_credit_gives_the_reporters_and_reuters(credit, author):
+    text = (
+        "Steel output falls in Germany\n\nGerman steel output fell for a third month in "
+        f"October, the industry association said on Tuesday.\n\n{credit}\n"
+    )
+    extracted = extract_plain_text(text)
+    assert (extracted.author, extracted.agency, extracted.source) == (author, "Reuters", "Reuters")
+    assert extracted.text.endswith(credit)  # the names stay searchable as written
+
+
+@pytest.mark.parametrize(
+    "closing",
+    [
+        "Reporting by the BBC found that many people were unhappy with the plan.",
+        "Reporting by the regional press; editing by nobody in particular.",
+        "(Reporting by our correspondents)",
+    ],
+)
+def test_a_sentence_about_reporting_is_no_staff_credit(closing):
+    text = f"Un titre court\n\nUn paragraphe qui raconte une histoire assez longue.\n\n{closing}\n"
+    extracted = extract_plain_text(text)
+    assert (extracted.author, extracted.agency) == (None, None)
+
+
 def test_byline_gives_the_author():
     text = "Un titre court\n\nPar Jeanne Dupont\n\nLe paragraphe de l'article commence ici.\n"
     extracted = extract_plain_text(text)

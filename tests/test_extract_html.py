@@ -320,3 +320,25 @@ def test_closing_credit_lines_are_read_as_in_plain_text(closing, agency, source,
     extracted = extract_html(_article(closing), "piscine.html")
     assert (extracted.agency, extracted.source) == (agency, source)
     assert extracted.text.split("\n\n") == [*_PARAGRAPHS, *kept]
+
+
+def test_a_wire_staff_credit_closing_a_page_gives_reporters_and_reuters():
+    paragraphs = "".join(
+        f"<p>{text}</p>"
+        for text in (
+            "German steel output fell for a third month in October, the industry association "
+            "said on Tuesday, as demand from carmakers and builders stayed weak.",
+            "Crude steel production dropped 4.2% from a year earlier to 2.9 million tonnes, "
+            "the association said, citing high energy costs and cheaper imports.",
+            "The association expects output to recover only slowly next year, when new "
+            "electric furnaces start at two of the largest plants in the country.",
+            "(Reporting by Anna Schmidt in Berlin and Tom Li; Editing by Tom Hogue)",
+        )
+    )
+    page = (
+        "<html lang='en'><head><title>German steel output falls again</title></head><body>"
+        f"<article><h1>German steel output falls again</h1>{paragraphs}</article></body></html>"
+    ).encode()
+    extracted = extract_html(page, "steel.html")
+    assert (extracted.author, extracted.agency) == ("Anna Schmidt, Tom Li", "Reuters")
+    assert extracted.text.endswith("Editing by Tom Hogue)")

@@ -150,6 +150,9 @@ def extract_html(
         authors = page.ld_authors
     if agency is None:
         agency = _agency_from_byline(authors + page.meta_authors + bylines)
+    if paragraphs and (reporters := rules.reporting_credit(paragraphs[-1])) is not None:
+        agency = agency or rules.REPORTING_AGENCY
+        authors = authors or reporters
     sitename = page.sitename or _clean(document.sitename)
     title = _choose_title(_clean(document.title), page.headline, sitename, settings)
     if settings.drop_title_from_text and paragraphs:

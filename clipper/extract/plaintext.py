@@ -54,6 +54,10 @@ def extract_plain_text(text: str, *, has_title: bool = False) -> Extracted:
         trailing = rules.TRAILING_AGENCY.search(paragraphs[-1])
         if trailing and not agency:
             agency = rules.canonical_agency(trailing["agency"])
+        # A staff credit stays in the text (its names are searched as written).
+        if (reporters := rules.reporting_credit(paragraphs[-1])) is not None:
+            agency = agency or rules.REPORTING_AGENCY
+            author = author or ", ".join(reporters)
     if not title:
         title = rules.title_from_sentence(paragraphs[0] if paragraphs else text)
 

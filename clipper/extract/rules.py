@@ -131,6 +131,36 @@ BYLINE_NAME_SEPARATOR = r"\s*,\s*|\s+(?:et|and|&)\s+"
 BYLINE = re.compile(
     rf"^\s*(?:[Pp]ar|[Bb]y)\s+(?P<author>{_NAME}(?:(?:{BYLINE_NAME_SEPARATOR}){_NAME}){{0,5}})\s*$"
 )
+# Reuters' closing staff credit (its house style): "(Reporting by Anna Schmidt
+# in Berlin and Tom Li; Editing by Tom Hogue)", brackets or an editing clause
+# required, so that a sentence starting "Reporting by the BBC…" is not one.
+REPORTING_CREDIT = re.compile(
+    r"^\s*(?:\(\s*(?:Reporting|Writing)\s+by\s+(?P<bracketed>[^;()]{3,200}?)\s*(?:;[^()]*)?\)"
+    r"|(?:Reporting|Writing)\s+by\s+(?P<reporters>[^;()]{3,200}?)\s*;\s*"
+    r"(?:Additional reporting|Editing|Writing)\s+by\s+[^()]*?)\s*\.?\s*(?:Reuters)?\s*$"
+)
+REPORTING_AGENCY = "Reuters"
+_IN_PLACE = re.compile(r"\s+in\s+.*$")
+
+
+def reporting_credit(paragraph: str) -> list[str] | None:
+    """The reporters a closing staff credit names, or ``None`` if it is not one.
+
+    "(Reporting by Anna Schmidt in Berlin and Tom Li; Editing by Tom Hogue)"
+    -> ``["Anna Schmidt", "Tom Li"]``: the places go, the editors are not authors.
+    """
+    match = REPORTING_CREDIT.match(paragraph)
+    if not match:
+        return None
+    names = [
+        _IN_PLACE.sub("", part.strip())
+        for part in re.split(BYLINE_NAME_SEPARATOR, match["bracketed"] or match["reporters"])
+    ]
+    if not names or not all(re.fullmatch(_NAME, name) for name in names):
+        return None
+    return names
+
+
 # A line a page shows above its text: "Par Claire Dumas" (a byline start) or
 # "AFP, publié le 3 mai 2024 à 10h12" (a dateline), among the first few.
 BY_AUTHOR = re.compile(r"^(?:[Pp]ar|[Bb]y|BY|PAR)\s+[A-ZÀ-Ý]")
