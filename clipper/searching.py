@@ -934,8 +934,8 @@ def relaxed_search(
             strict = all_words(strict, words if strict is q else content[:1])
         total, hits, counts = run(strict)
         shown = [w.text for w in (content or words)] if match != "all" else [w.text for w in words]
-        for hit in hits:
-            hit.matched = len(shown)
+        for hit in hits:  # an OR, a phrase or a field alone counts no words
+            hit.matched = len(shown) if shown else None
         return Outcome(total, hits, counts, shown)
     # A phrase that no clipping contains is dropped like a word found nowhere:
     # a pasted question with quotes must not come back empty.

@@ -209,6 +209,17 @@ def test_json_carries_matched_words(
     assert [h["matched"] for h in data["hits"]] == [4, 3]
 
 
+@pytest.mark.parametrize("query", ["cocoa OR harvest", '"cocoa harvest"', "title:cocoa"])
+def test_json_counts_no_words_for_a_query_of_none(
+    runner: CliRunner, ids: dict[str, str], query: str
+) -> None:
+    outcome = runner.invoke(cli, ["search", query, "--json"])
+    assert outcome.exit_code == 0, outcome.output
+    data = json.loads(outcome.stdout)
+    assert data["words"] == 0 and data["hits"]
+    assert {h["matched"] for h in data["hits"]} == {None}
+
+
 def test_cli_says_how_many_words_matched(
     runner: CliRunner, ids: dict[str, str], two_enough: None
 ) -> None:
