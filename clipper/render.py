@@ -65,15 +65,20 @@ def hits_as(result: SearchResult, fmt: str) -> str:
     raise ValueError(fmt)
 
 
+def _listed_date(date: str) -> str:
+    """A date as a result line shows it: ``2024-03-12T07:00:00+01:00`` -> ``2024-03-12 07:00``
+    (the publisher's own clock; ``show`` and the data formats keep the whole value)."""
+    return f"{date[:10]} {date[11:16]}" if len(date) > 10 and date[10] == "T" else date
+
+
 def hits_as_text(result: SearchResult, *, show_snippets: bool = True) -> str:
     """Human output: rank, title, source, date, short id, snippet, then the total."""
     lines = []
     for rank, hit in enumerate(result.hits, start=result.offset + 1):
         c = hit.clipping
         lines.append(f"{rank:>2}. " + click.style(shorten(c.title, 100), bold=True))
-        details = [
-            one_line(x) for x in (c.source, c.date or (c.added[:10] + " (added)"), c.lang) if x
-        ]
+        when = _listed_date(c.date) if c.date else c.added[:10] + " (added)"
+        details = [one_line(x) for x in (c.source, when, c.lang) if x]
         if hit.matched is not None and hit.matched < result.words:
             details.append(f"matched {hit.matched} of {result.words} words")
         lines.append("    " + " · ".join(details + [click.style(c.short_id, fg="yellow")]))

@@ -727,3 +727,11 @@ def test_a_size_limit_under_a_kilobyte_is_shown_in_bytes(runner):
     assert result.exit_code == 1
     size = Path(HEADLINE).stat().st_size
     assert f"Error: {HEADLINE}: too large ({size} B, the limit is 10 B)" in result.stderr
+
+
+def test_a_result_line_shows_a_dated_time_on_the_publisher_clock(runner):
+    clipping_id = added_id(runner, HEADLINE, "--date", "2024-03-12T23:30:00-05:00")
+    listed = invoke(runner, "list").stdout.splitlines()[1]
+    assert listed.split(" · ")[1] == "2024-03-12 23:30"
+    shown = json.loads(invoke(runner, "show", clipping_id, "--json").stdout)
+    assert shown["date"] == "2024-03-12T23:30:00-05:00"
