@@ -765,7 +765,11 @@ def watch_run(ctx: click.Context, name: str | None, fmt: str) -> None:
             else:
                 click.echo(render.hits_as(result, fmt), nl=False)
     if not new:
-        _err("No new clippings." if runs else "No saved searches.")
+        _err(
+            "No new clippings: a saved search reports those added since it was saved or last run."
+            if runs
+            else "No saved searches."
+        )
         ctx.exit(EXIT_FAILURE)
 
 

@@ -278,7 +278,9 @@ def test_watch_lifecycle(runner, ids, tmp_path):
     assert listed.startswith("ia-fr: langage --lang fr  (last run: never)")
     first = runner.invoke(cli, ["watch", "run", "ia-fr"])
     assert first.exit_code == 1  # nothing added since it was saved
-    assert first.stderr == "No new clippings.\n"
+    assert first.stderr == (
+        "No new clippings: a saved search reports those added since it was saved or last run.\n"
+    )
     new = tmp_path / "new.txt"
     new.write_text("Un nouveau modèle de langage\n\nLe texte parle d'un modèle de langage.\n")
     english = tmp_path / "en.txt"
