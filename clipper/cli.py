@@ -51,6 +51,10 @@ class ClipperCommandError(click.ClickException):
         return f"{message}\nHint: {self.hint}" if self.hint else message
 
 
+# Commands whose first argument is a query, which may start with -word.
+_QUERY_COMMANDS = frozenset({"search", "export"})
+
+
 class ClipperGroup(click.Group):
     """Turns core exceptions into one-line errors; never shows a traceback."""
 
@@ -59,6 +63,15 @@ class ClipperGroup(click.Group):
             return super().invoke(ctx)
         except ClipperError as exc:
             raise ClipperCommandError(exc) from exc
+        except click.NoSuchOption as exc:
+            # "clipper search -Phi": a query starting with an excluded word.
+            if ctx.invoked_subcommand in _QUERY_COMMANDS and not exc.option_name.startswith("--"):
+                raise click.UsageError(
+                    f"{exc.message}\nHint: to exclude a word, put -- before the query: "
+                    f'clipper {ctx.invoked_subcommand} -- "-word other words"',
+                    exc.ctx,
+                ) from exc
+            raise
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except KeyboardInterrupt:

@@ -735,3 +735,21 @@ def test_a_result_line_shows_a_dated_time_on_the_publisher_clock(runner):
     assert listed.split(" · ")[1] == "2024-03-12 23:30"
     shown = json.loads(invoke(runner, "show", clipping_id, "--json").stdout)
     assert shown["date"] == "2024-03-12T23:30:00-05:00"
+
+
+@pytest.mark.parametrize("command", ["search", "export"])
+def test_a_query_starting_with_an_excluded_word_gets_a_hint(runner, command):
+    result = runner.invoke(cli, [command, "-Phi modèles"])
+    assert result.exit_code == 2
+    error, hint = result.stderr.splitlines()[-2:]
+    assert error.startswith("Error: No such option")  # click's own words vary by version
+    assert hint == (
+        "Hint: to exclude a word, put -- before the query: "
+        f'clipper {command} -- "-word other words"'
+    )
+
+
+def test_an_unknown_long_option_gets_no_such_hint(runner):
+    result = runner.invoke(cli, ["search", "--limt", "5", "casque"])
+    assert result.exit_code == 2
+    assert "Hint: to exclude" not in result.stderr
