@@ -720,25 +720,29 @@ class Archive:
     def remove(self, clipping_ids: Iterable[str]) -> list[Removed]:
         """Delete clippings from the corpus and the index; all ids are checked first.
 
-        A clipping whose metadata file cannot be read (edited by hand and
-        broken) is removed too: nothing else can clear it.
+        A clipping whose metadata file cannot be read or names another
+        clipping (edited by hand and broken) is removed too, by its file's id:
+        nothing else can clear it.
         """
-        found: list[tuple[str, Clipping | None]] = []
+        found: dict[str, Clipping | None] = {}  # an id given twice is removed once
         for given in clipping_ids:
             clipping_id = self.corpus.resolve(given)
             try:
-                found.append((clipping_id, self.corpus.read(clipping_id)))
+                clipping: Clipping | None = self.corpus.read(clipping_id)
             except CorpusError:
-                found.append((clipping_id, None))
+                clipping = None
+            # Metadata naming another clipping is damaged too: removing by the
+            # id it names would delete that other clipping.
+            found[clipping_id] = clipping if clipping and clipping.id == clipping_id else None
         with self.index.writing() as writer:
-            for clipping_id, clipping in found:
+            for clipping_id, clipping in found.items():
                 if clipping is None:
                     self.corpus.remove_unreadable(clipping_id)
                 else:
                     self.corpus.remove(clipping)
                 writer.delete(clipping_id)
         self._reset_index()
-        return [Removed(i, c.title if c else None) for i, c in found]
+        return [Removed(i, c.title if c else None) for i, c in found.items()]
 
     def tag(
         self, clipping_id: str, add: Iterable[str] = (), remove: Iterable[str] = ()

@@ -145,6 +145,8 @@ class Corpus:
         path = self.metadata_path(clipping_id)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict):
+                raise ValueError(f"a JSON object was expected, not {type(data).__name__}")
             return Clipping.from_dict(data)
         except FileNotFoundError:
             raise NotFoundError(f"no clipping with id {clipping_id}") from None
@@ -244,9 +246,10 @@ class Corpus:
 
 
     def remove_unreadable(self, clipping_id: str) -> None:
-        """Delete a clipping whose metadata cannot be read: that file and its originals.
+        """Delete a clipping by its file's id, its metadata unreadable or naming
+        another clipping: that file and its originals.
 
-        Without readable metadata the original's name is unknown; every
+        Without trustworthy metadata the original's name is unknown; every
         ``ID.orig…`` file of the shard is the clipping's.
         """
         try:

@@ -536,12 +536,21 @@ def test_rm_checks_every_id_before_removing_any(runner, two_clippings):
     assert invoke(runner, "show", seed_id, "--json").exit_code == 0
 
 
+@pytest.mark.parametrize("damage", ["cut short", "not an object", "another clipping's"])
 def test_a_clipping_with_broken_metadata_is_named_by_check_and_removed_by_rm(
-    runner, two_clippings, corpus_dir
+    runner, two_clippings, corpus_dir, damage
 ):
     seed_id, bank_id = two_clippings
     (metadata,) = corpus_dir.rglob(f"{seed_id}.json")
-    metadata.write_text('{"id": "edited by hand and', encoding="utf-8")
+    (other,) = corpus_dir.rglob(f"{bank_id}.json")
+    metadata.write_text(
+        {
+            "cut short": '{"id": "edited by hand and',
+            "not an object": "[]",
+            "another clipping's": other.read_text(encoding="utf-8"),
+        }[damage],
+        encoding="utf-8",
+    )
     checked = runner.invoke(cli, ["check"])
     assert checked.exit_code == 1
     assert checked.stdout.splitlines()[-1] == (
@@ -753,3 +762,11 @@ def test_an_unknown_long_option_gets_no_such_hint(runner):
     result = runner.invoke(cli, ["search", "--limt", "5", "casque"])
     assert result.exit_code == 2
     assert "Hint: to exclude" not in result.stderr
+
+
+def test_rm_of_an_id_given_twice_removes_it_once(runner, two_clippings):
+    seed_id, bank_id = two_clippings
+    result = invoke(runner, "rm", seed_id[:8], seed_id)
+    assert result.exit_code == 0
+    assert result.stdout.count("removed ") == 1
+    assert invoke(runner, "list", "--format", "ids").stdout == f"{bank_id}\n"
