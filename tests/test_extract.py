@@ -121,6 +121,14 @@ def test_dateline_gives_the_agency():
         ("(Reporting by Anna Schmidt; Editing by Tom Hogue) Reuters", "Anna Schmidt"),
         ("Reporting by David Ortega; Editing by Leslie Adler", "David Ortega"),
         ("(Reporting by Jean Dupont in Paris)", "Jean Dupont"),
+        # Places go whole, also those with "and" or a comma in them...
+        ("(Reporting by Ana Lima in Trinidad and Tobago; Editing by Tom Hogue)", "Ana Lima"),
+        ("(Reporting by Ana Lima in Berlin, Germany and Tom Li in Paris)", "Ana Lima, Tom Li"),
+        ("(Reporting by Ana Lima in Washington, D.C.)", "Ana Lima"),
+        # ...and names keep their particles.
+        ("(Reporting by Luiz da Silva and Ahmed al-Omran; Editing by Tom Hogue)",
+         "Luiz da Silva, Ahmed al-Omran"),
+        ("(Reporting By Pieter van der Berg; editing by Tom Hogue)", "Pieter van der Berg"),
     ],
 )
 def test_a_wire_staff_credit_gives_the_reporters_and_reuters(credit, author):
@@ -139,6 +147,10 @@ def test_a_wire_staff_credit_gives_the_reporters_and_reuters(credit, author):
         "Reporting by the BBC found that many people were unhappy with the plan.",
         "Reporting by the regional press; editing by nobody in particular.",
         "(Reporting by our correspondents)",
+        # An agency or a desk is no reporter.
+        "(Reporting by AFP)",
+        "(Reporting by Agence France-Presse)",
+        "(Reporting by Reuters Staff)",
     ],
 )
 def test_a_sentence_about_reporting_is_no_staff_credit(closing):

@@ -132,33 +132,72 @@ BYLINE = re.compile(
     rf"^\s*(?:[Pp]ar|[Bb]y)\s+(?P<author>{_NAME}(?:(?:{BYLINE_NAME_SEPARATOR}){_NAME}){{0,5}})\s*$"
 )
 # Reuters' closing staff credit (its house style): "(Reporting by Anna Schmidt
-# in Berlin and Tom Li; Editing by Tom Hogue)", brackets or an editing clause
-# required, so that a sentence starting "Reporting by the BBC…" is not one.
-REPORTING_CREDIT = re.compile(
-    r"^\s*(?:\(\s*(?:Reporting|Writing)\s+by\s+(?P<bracketed>[^;()]{3,200}?)\s*(?:;[^()]*)?\)"
-    r"|(?:Reporting|Writing)\s+by\s+(?P<reporters>[^;()]{3,200}?)\s*;\s*"
-    r"(?:Additional reporting|Editing|Writing)\s+by\s+[^()]*?)\s*\.?\s*(?:Reuters)?\s*$"
-)
+# in Berlin and Tom Li; Editing by Tom Hogue)". Brackets or an editing clause
+# are required, so that a sentence starting "Reporting by the BBC…" is not one.
 REPORTING_AGENCY = "Reuters"
-_IN_PLACE = re.compile(r"\s+in\s+.*$")
+REPORTING_CREDIT_MAX_CHARS = 300
+_REPORTERS_CLAUSE = re.compile(r"^(?:reporting|writing)\s+by\s+(?P<names>\S.*)$", re.IGNORECASE)
+_OTHER_STAFF_CLAUSE = re.compile(
+    r"^(?:additional reporting|editing|writing|compiled|graphics)\s+by\s", re.IGNORECASE
+)
+# Words of a reporter's name: capitalised, a particle, or "al-Omran".
+_NAME_WORD = re.compile(r"[A-ZÀ-Ý][\w'’.-]*|[a-z]{1,3}-[A-ZÀ-Ý][\w'’.-]*")
+_NAME_PARTICLES = frozenset(
+    "de da di du des del della dos das van der den von bin ben al el le la ter ten".split()
+)
+# Capitalised words that make a credit a desk's, not a person's.
+_NOT_PERSON_WORDS = frozenset({"Staff", "Newsroom", "Desk", "Bureau", "Team", "Reporters"})
 
 
 def reporting_credit(paragraph: str) -> list[str] | None:
     """The reporters a closing staff credit names, or ``None`` if it is not one.
 
     "(Reporting by Anna Schmidt in Berlin and Tom Li; Editing by Tom Hogue)"
-    -> ``["Anna Schmidt", "Tom Li"]``: the places go, the editors are not authors.
+    -> ``["Anna Schmidt", "Tom Li"]``: places go, editors are not authors.
     """
-    match = REPORTING_CREDIT.match(paragraph)
-    if not match:
+    text = paragraph.strip()
+    if len(text) > REPORTING_CREDIT_MAX_CHARS:
         return None
-    names = [
-        _IN_PLACE.sub("", part.strip())
-        for part in re.split(BYLINE_NAME_SEPARATOR, match["bracketed"] or match["reporters"])
-    ]
-    if not names or not all(re.fullmatch(_NAME, name) for name in names):
+    text = text.removesuffix(REPORTING_AGENCY).rstrip().rstrip(".").rstrip()
+    bracketed = text.startswith("(") and text.endswith(")")
+    if bracketed:
+        text = text[1:-1]
+    if "(" in text or ")" in text:
         return None
-    return names
+    clauses = [clause.strip() for clause in text.split(";")]
+    first = _REPORTERS_CLAUSE.match(clauses[0])
+    if not first or not (bracketed or any(_OTHER_STAFF_CLAUSE.match(c) for c in clauses[1:])):
+        return None
+    return _reporters(first["names"])
+
+
+def _reporters(text: str) -> list[str] | None:
+    """``Anna Schmidt in Trinidad and Tobago, Tom Li`` -> the two names.
+
+    A part after a place ("Tobago", "Germany", "D.C.") that is not a full
+    name is taken as more of the place.
+    """
+    names: list[str] = []
+    after_place = False
+    for part in re.split(BYLINE_NAME_SEPARATOR, text.strip()):
+        name, has_place, _ = part.partition(" in ")
+        if _is_person_name(name):
+            names.append(name.strip())
+        elif not after_place or has_place:
+            return None
+        after_place = bool(has_place) or (after_place and not _is_person_name(name))
+    return names or None
+
+
+def _is_person_name(text: str) -> bool:
+    words = text.split()
+    if not 2 <= len(words) <= 5 or words[-1] in _NAME_PARTICLES:
+        return False
+    if not all(_NAME_WORD.fullmatch(w) or w in _NAME_PARTICLES for w in words):
+        return False
+    if _NOT_PERSON_WORDS & set(words) or not _NAME_WORD.fullmatch(words[0]):
+        return False
+    return canonical_agency(text) is None and not any(canonical_agency(w) for w in words)
 
 
 # A line a page shows above its text: "Par Claire Dumas" (a byline start) or
