@@ -201,7 +201,7 @@ def parse_counting(parser: QueryParser, text: str) -> tuple[Any, dict[str, int]]
     if (match := _OPEN_RANGE.search(phrases_emptied)) and match[1] in QUERYABLE_FIELDS:
         raise QuerySyntaxError(
             f"unclosed range {match[0].strip()!r}",
-            hint="close it with ], as in date:[2024-01 TO 2024-06]",
+            hint="close it with ] (or } to leave the end out), as in date:[2024-01 TO 2024-06]",
         )
     if (match := _EMPTY_FIELD.search(phrases_emptied)) and match[1] in QUERYABLE_FIELDS:
         raise QuerySyntaxError(
@@ -218,16 +218,17 @@ def parse_counting(parser: QueryParser, text: str) -> tuple[Any, dict[str, int]]
             f"unknown field {match[1]!r} in query",
             hint=f"fields: {', '.join(QUERYABLE_FIELDS)}",
         )
+    typed = text  # errors quote the query as typed, not as rewritten for Whoosh
     text = join_spaced_numbers(_minus_as_not(_unknown_field_colons(text)))
     try:
         parsed = parser.parse(text, normalize=False)
     except QueryParserError as exc:
-        raise QuerySyntaxError(f"cannot parse query {text!r}: {exc}") from exc
+        raise QuerySyntaxError(f"cannot parse query {typed!r}: {exc}") from exc
     except (ValueError, TypeError, IndexError, KeyError, AttributeError, RecursionError) as exc:
         # Whoosh's parser has corners (unbalanced groups, stray operators) where
         # it fails instead of reporting; the user gets the same one-line error.
         raise QuerySyntaxError(
-            f"cannot parse query {text!r}", hint="check quotes, brackets and operators"
+            f"cannot parse query {typed!r}", hint="check quotes, brackets and operators"
         ) from exc
     _raise_errors(parsed)
     repeats = _repeats(parsed)
@@ -236,11 +237,11 @@ def parse_counting(parser: QueryParser, text: str) -> tuple[Any, dict[str, int]]
     if parsed is wq.NullQuery or isinstance(parsed, type(wq.NullQuery)):
         if not any(c.isalnum() for c in text):
             raise QuerySyntaxError(
-                f"query {text!r} has no letters or digits: symbols alone are not indexed",
+                f"query {typed!r} has no letters or digits: symbols alone are not indexed",
                 hint="search for words or numbers ('euros', not '€')",
             )
         raise QuerySyntaxError(
-            f"query {text!r} has nothing to search for", hint="give words to search for"
+            f"query {typed!r} has nothing to search for", hint="give words to search for"
         )
     return parsed, repeats
 
@@ -284,9 +285,9 @@ def _unknown_field_colons(text: str) -> str:
 
 
 # -word excludes, as in most search boxes: a minus that starts a word, a
-# phrase or a field, after a space or a bracket (not COVID-19, "a - b", -5);
+# phrase, a group or a field, after a space or a bracket (not COVID-19, "a - b", -5);
 # a quoted phrase is matched whole first, so a minus inside it stays.
-_EXCLUDING_MINUS = re.compile(r'("[^"]*"?)|(?:^|(?<=[\s(]))-(?=[^\W\d_]|")')
+_EXCLUDING_MINUS = re.compile(r'("[^"]*"?)|(?:^|(?<=[\s(]))-(?=[^\W\d_]|["(])')
 
 
 def _minus_as_not(text: str) -> str:

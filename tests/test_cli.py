@@ -383,7 +383,7 @@ def test_search_no_hits_exits_1_with_message_on_stderr(runner, two_clippings):
         (
             ["search", "date:[2024 TO"],
             "Error: unclosed range 'date:[2024 TO'\n"
-            "Hint: close it with ], as in date:[2024-01 TO 2024-06]\n",
+            "Hint: close it with ] (or } to leave the end out), as in date:[2024-01 TO 2024-06]\n",
         ),
         (["search", "casque", "--limit", "0"], "Invalid value for '--limit'"),
         (["show", "zz"], "invalid id 'zz'"),

@@ -69,6 +69,7 @@ def _keys(result, ids) -> list[str]:
         ("modèles -phi", ["museum", "bank"]),
         ('modèles -"petits modèles"', ["museum", "bank"]),
         ("-phi modèles", ["museum", "bank"]),
+        ("modèles -(phi OR musée)", ["bank"]),
         # ...not one inside a word or a phrase.
         ("chef-d'œuvre", ["museum"]),
         ('"-phi" sobriété', ["phi"]),
@@ -140,6 +141,8 @@ def test_limit_and_offset_page_through_hits(archive, ids):
         ("grève date:", r"^'date:' has nothing after it$"),
         ("date:[2024 TO", r"^unclosed range 'date:\[2024 TO'$"),
         ("phi date:[2024-01 TO 2024-06", r"^unclosed range 'date:\[2024-01 TO 2024-06'$"),
+        # Errors quote the query as typed, not as rewritten for the parser.
+        ("NOT -phi x", r"^cannot parse query 'NOT -phi x'$"),
     ],
 )
 def test_malformed_queries_raise_usage_errors(archive, ids, query, message):
