@@ -30,6 +30,7 @@ from whoosh.analysis import (
 )
 from whoosh.lang.stopwords import stoplists
 
+from clipper.model import STEMMED_LANGUAGES
 from clipper.textutil import fold
 
 # Numbers however they are grouped: "7 500", "7.500", "7,500", "2,5", "2.5"
@@ -72,7 +73,6 @@ def normalise_number(text: str) -> str:
     return f"{whole}.{decimals}"
 
 
-STEMMED_LANGUAGES = ("fr", "en")
 _LANGUAGE_NAMES = {"fr": "french", "en": "english"}
 
 # French elided articles and pronouns: l'arbre, d'un, qu'il, jusqu'à...

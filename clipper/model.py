@@ -13,6 +13,9 @@ METADATA_FORMAT = 1
 ID_LENGTH = 16
 # The year facet's value for a clipping without a date.
 UNDATED = "undated"
+# The languages clipper stems (clipper.analysis): a clipping of another
+# language is matched by its exact words only.
+STEMMED_LANGUAGES = ("fr", "en")
 MIN_PREFIX = 4
 # Two defaults of the library's add functions, here rather than in the ingest
 # modules so that opening an archive to search does not load those.

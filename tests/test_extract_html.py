@@ -342,3 +342,12 @@ def test_a_wire_staff_credit_closing_a_page_gives_reporters_and_reuters():
     extracted = extract_html(page, "steel.html")
     assert (extracted.author, extracted.agency) == ("Anna Schmidt, Tom Li", "Reuters")
     assert extracted.text.endswith("Editing by Tom Hogue)")
+
+
+@pytest.mark.parametrize(
+    ("declared", "lang"),
+    [("fr", "fr"), ("fr-CA", "fr"), ("fra", "fr"), ("zz", None), ("Français (France)", None)],
+)
+def test_a_declared_language_is_read_as_lang_options_are(declared: str, lang: str | None):
+    page = _article("").replace(b"lang='fr'", f"lang='{declared}'".encode())
+    assert extract_html(page, "piscine.html").lang == lang

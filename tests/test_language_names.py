@@ -22,13 +22,18 @@ from clipper.language_names import language_code
         ("anglais", "en"),
         ("German", "de"),
         ("allemand", "de"),
+        # ISO 639-2 codes, both forms.
+        ("fra", "fr"),
+        ("fre", "fr"),
+        ("ENG", "en"),
+        ("deu", "de"),
     ],
 )
 def test_codes_tags_and_names_give_the_iso_code(given, code):
     assert language_code(given) == code
 
 
-@pytest.mark.parametrize("given", ["zz", "klingon", "", "e", "fra ncais", "12"])
+@pytest.mark.parametrize("given", ["zz", "zzz", "klingon", "", "e", "fra ncais", "12"])
 def test_anything_else_is_a_usage_error_naming_it(given):
     with pytest.raises(LanguageError, match=f"^unknown language {given!r}$") as raised:
         language_code(given)

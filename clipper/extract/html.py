@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from clipper.dates import parse_document_date
-from clipper.errors import DateFormatError, InputError
+from clipper.errors import ClipperError, DateFormatError, InputError
 from clipper.extract import Extracted, rules
+from clipper.language_names import language_code
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
@@ -82,7 +83,6 @@ _CHARSET_SNIFF_BYTES = 4096
 # The WHATWG encoding standard decodes these labels as windows-1252.
 _AS_CP1252 = {"ascii", "latin_1", "iso8859_1", "cp819"}
 _XML_NS = "http://www.w3.org/XML/1998/namespace"
-_LANG_CODE = re.compile(r"^(?P<code>[a-z]{2})(?:[-_][a-z0-9]+)*$", re.IGNORECASE)
 # A section label before the headline in <title>: "Opinion | ...", "Local News | ...".
 _SECTION_PREFIX = re.compile(r"^\w[\w'’.-]*(?: \w[\w'’.-]*){0,2} \| (?P<rest>.+)$")
 _TITLE_SEPARATORS = (" - ", " – ", " — ", " | ", " : ", " :: ", " · ", " • ")
@@ -465,11 +465,14 @@ def _declared_lang(tree: HtmlElement) -> str | None:
 
 
 def _lang_code(value: object) -> str | None:
-    """``"fr-FR"`` -> ``"fr"``; ``None`` for anything that is not a language tag."""
-    if not isinstance(value, str):
+    """``"fr-FR"`` -> ``"fr"``; ``None`` for anything that is not a language
+    (``"zz"``, free text): the language is then identified from the text."""
+    if not isinstance(value, str) or not value.strip():
         return None
-    match = _LANG_CODE.match(value.strip())
-    return match["code"].lower() if match else None
+    try:
+        return language_code(value)
+    except ClipperError:
+        return None
 
 
 # --- trafilatura -----------------------------------------------------------
