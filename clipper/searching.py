@@ -860,8 +860,11 @@ def _free_word(part: Any) -> str | None:
 def as_typed(words: Sequence[str], query: str) -> list[str]:
     """Query words as the query wrote them (``greve`` -> ``grève``), to show them."""
     typed: dict[str, str] = {}
+    span = (-1, -1)
     for form, start, end in word_forms(query, len(query)):
-        typed.setdefault(form, query[start:end])
+        if (start, end) != span:  # a compound's parts share its span: not as typed
+            typed.setdefault(form, query[start:end])
+        span = (start, end)
     return [typed.get(word, word) for word in words]
 
 

@@ -499,3 +499,19 @@ def test_dropped_words_are_shown_as_typed_not_folded(archive: Archive) -> None:
     result = archive.search("Grève sécheresse")
     assert result.relaxed and result.dropped == ["Grève"]
     assert [h.clipping.title for h in result.hits] == ["Article 2"]
+
+
+@pytest.mark.parametrize(
+    ("words", "query", "shown"),
+    [
+        (["greve", "secheresse"], "Grève et SÉCHERESSE", ["Grève", "SÉCHERESSE"]),
+        # A compound's part is not the compound as typed...
+        (["claire"], "Marie-Claire claire", ["claire"]),
+        (["19"], "COVID-19 19", ["19"]),
+        (["claire"], "Marie-Claire", ["claire"]),
+        # ...nor is a number shown other than as typed.
+        (["7500"], "7 500 postes", ["7 500"]),
+    ],
+)
+def test_dropped_words_are_named_as_the_query_wrote_them(words, query, shown):
+    assert searching.as_typed(words, query) == shown
