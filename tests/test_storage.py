@@ -303,14 +303,3 @@ def test_a_group_renames_every_original_before_any_metadata_between_two_syncs(co
     group.flush()
     assert events == ["sync"] + ["orig.txt"] * 3 + ["json"] * 3 + ["sync"]
     assert corpus.count() == 3
-
-
-@pytest.mark.parametrize(
-    ("count", "shown"),
-    [(0, "0 B"), (10, "10 B"), (1023, "1023 B"), (1536, "1.5 KB"), (62_300_000, "59.4 MB"),
-     (3 * 1024**4, "3072.0 GB")],
-)
-def test_sizes_are_shown_in_the_unit_people_read(count, shown):
-    from clipper.textutil import human_size
-
-    assert human_size(count) == shown
