@@ -551,10 +551,16 @@ class Archive:
         return sorted(others, key=lambda c: c.added)
 
     def timeline(
-        self, query: str = "", filters: Filters | None = None, *, by: str | None = None
+        self,
+        query: str = "",
+        filters: Filters | None = None,
+        *,
+        by: str | None = None,
+        match: MatchMode = "auto",
     ) -> Timeline:
-        """Matching clippings per period; undated ones count at the day they were added."""
-        return self.index.timeline(query, filters, by)
+        """The clippings :meth:`search` finds (``match`` as there), per period;
+        undated ones are counted apart."""
+        return self.index.timeline(query, filters, by, match=match)
 
     def similar(
         self, clipping_id: str, *, limit: int = 10, include_copies: bool = False
@@ -577,10 +583,15 @@ class Archive:
         return hits
 
     def matching(
-        self, query: str = "", filters: Filters | None = None, *, sort: str = "-date"
+        self,
+        query: str = "",
+        filters: Filters | None = None,
+        *,
+        sort: str = "-date",
+        match: MatchMode = "auto",
     ) -> list[Clipping]:
-        """Every clipping matching a query and filters (for exports)."""
-        ids = self.index.matching_ids(query, filters, sort=sort)
+        """Every clipping :meth:`search` finds (``match`` as there), for exports."""
+        ids = self.index.matching_ids(query, filters, sort=sort, match=match)
         return [c for c in map(self._read_or_none, ids) if c is not None]
 
     def export(
@@ -593,8 +604,9 @@ class Archive:
         title: str = REVIEW_TITLE,
         group_by: str = "day",
         with_originals: bool = False,
+        match: MatchMode = "auto",
     ) -> Export:
-        """Every clipping matching a query and filters, written as ``fmt``.
+        """Every clipping :meth:`search` finds (``match`` as there), written as ``fmt``.
 
         ``fmt``: ``jsonl`` (re-importable; ``with_originals`` adds the original
         files), ``csv``, ``md`` (a press review titled ``title``, in sections
@@ -604,7 +616,7 @@ class Archive:
 
         return export_as(
             fmt,
-            self.matching(query, filters, sort=sort),
+            self.matching(query, filters, sort=sort, match=match),
             query=query,
             title=title,
             group_by=group_by,

@@ -249,6 +249,18 @@ def _language_option(value: str) -> str:
         raise click.BadParameter(f"{exc.message}: {exc.hint}", param_hint="--lang") from None
 
 
+def match_option(*, default: MatchMode) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--match``: how a query's words must match (search, export and saved searches)."""
+    return click.option(
+        "--match",
+        type=click.Choice(MATCH_MODES),
+        default=default,
+        show_default=True,
+        help="auto: every word, relaxed when that finds too few; all: every word, "
+        "strictly; any: any word. Most words matched rank first.",
+    )
+
+
 def paging_options(*, limit: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """``--limit`` (with the command's default) and ``--offset``."""
 
@@ -586,14 +598,7 @@ def import_(
     "--collapse", is_flag=True, help="Show each group of near-duplicates once, with its copies."
 )
 @click.option("--timeline", is_flag=True, help="Chart the number of matches per period.")
-@click.option(
-    "--match",
-    type=click.Choice(MATCH_MODES),
-    default="auto",
-    show_default=True,
-    help="auto: every word, relaxed when that finds too few; all: every word, strictly; "
-    "any: any word. Most words matched rank first.",
-)
+@match_option(default="auto")
 @click.option(
     "--by",
     type=click.Choice(PERIODS),
@@ -643,7 +648,7 @@ def search(
     if timeline:
         if fmt not in ("text", "json", "csv"):
             raise click.UsageError("--timeline prints text, json or csv")
-        chart = archive.timeline(query, filters, by=by)
+        chart = archive.timeline(query, filters, by=by, match=match)
         if chart.total == 0:
             _err(f"No clipping matches {query!r}.")
             ctx.exit(EXIT_FAILURE)
@@ -707,14 +712,7 @@ def watch() -> None:
 @click.argument("name")
 @click.argument("query")
 @filter_options
-@click.option(
-    "--match",
-    type=click.Choice(MATCH_MODES),
-    default="all",
-    show_default=True,
-    help="all: every word, strictly; auto: relaxed when every word finds too few "
-    "(as search does); any: any word.",
-)
+@match_option(default="all")
 @click.pass_context
 def watch_add(
     ctx: click.Context, name: str, query: str, filters: Filters, match: MatchMode
@@ -819,6 +817,7 @@ def watch_run(ctx: click.Context, name: str | None, fmt: str) -> None:
     is_flag=True,
     help="jsonl: include each original file (base64), restored by import.",
 )
+@match_option(default="auto")
 @click.pass_context
 def export(
     ctx: click.Context,
@@ -830,6 +829,7 @@ def export(
     title: str,
     sort: str,
     with_originals: bool,
+    match: MatchMode,
 ) -> None:
     """Export clippings matching QUERY (all if none) as jsonl, csv or a press review."""
     if fmt == "opensearch" and not output:
@@ -848,7 +848,11 @@ def export(
         title=title,
         group_by=group_by,
         with_originals=with_originals,
+        match=match,
     )
+    if not exported.count and output:  # an existing file is kept, not emptied
+        _err("No clipping matches." if query else "The corpus is empty.")
+        ctx.exit(EXIT_FAILURE)
     if exported.mapping is not None:
         assert output is not None
         mapping = Path(output).with_suffix(".mapping.json")

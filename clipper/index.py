@@ -168,12 +168,16 @@ class SearchIndex:
 
         return highlight_spans(text, lang, terms)
 
-    def timeline(self, query: str, filters: Filters | None, by: str | None) -> Timeline:
-        from clipper.searching import bound_query, timeline
+    def timeline(
+        self, query: str, filters: Filters | None, by: str | None, *, match: MatchMode
+    ) -> Timeline:
+        """Every match of a search (as :meth:`search` finds them) per period."""
+        from clipper.searching import check_period, timeline
 
-        q, fq = self._parse(query, filters)
+        check_period(by)
         with self._searching() as searcher:
-            return timeline(searcher, bound_query(q, searcher.reader()), fq, by)
+            hits = self._every_match(searcher, query, filters, sort="-date", match=match)
+            return timeline(searcher, [h.docnum for h in hits if h.docnum is not None], by)
 
     def similar(
         self,
@@ -199,16 +203,41 @@ class SearchIndex:
                 include_copies=include_copies,
             )
 
-    def matching_ids(self, query: str, filters: Filters | None, *, sort: str) -> list[str]:
-        """The ids of every document matching a query and filters, in ``sort`` order."""
-        from clipper.searching import bound_query, count_matches, run_search
-
-        q, fq = self._parse(query, filters)
+    def matching_ids(
+        self, query: str, filters: Filters | None, *, sort: str, match: MatchMode
+    ) -> list[str]:
+        """The ids of every document a search finds (relaxed as :meth:`search`
+        relaxes it), in ``sort`` order."""
         with self._searching() as searcher:
-            q = bound_query(q, searcher.reader())
-            total = count_matches(searcher, q, fq)
-            _, raw_hits, _ = run_search(searcher, q, fq, max(total, 1), 0, sort=sort)
-        return [hit.id for hit in raw_hits]
+            return [h.id for h in self._every_match(searcher, query, filters, sort, match)]
+
+    def _every_match(
+        self, searcher: Any, query: str, filters: Filters | None, sort: str, match: MatchMode
+    ) -> list[RawHit]:
+        """Every hit of a search, on one page: what :meth:`search` pages through."""
+        from clipper.searching import (
+            bound_query,
+            filter_query,
+            make_parser,
+            relaxed_search,
+            user_query_counting,
+        )
+
+        ix = self._open()
+        q, repeats = user_query_counting(make_parser(ix.schema), query)
+        fq = filter_query(ix.schema, filters or Filters())
+        q = bound_query(q, searcher.reader())
+        outcome = relaxed_search(
+            searcher,
+            q,
+            fq,
+            max(searcher.doc_count_all(), 1),
+            0,
+            match=match if query.strip() else "all",
+            sort=sort,
+            repeats=repeats,
+        )
+        return outcome.hits
 
     def matching_among(
         self, query: str, filters: Filters | None, ids: Collection[str]

@@ -17,7 +17,7 @@ import weakref
 from array import array
 from bisect import bisect_left
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from heapq import heappush, heapreplace
@@ -61,6 +61,7 @@ from clipper.fields import (
     TEXT_FIELDS,
 )
 from clipper.language_names import language_code
+from clipper.model import UNDATED
 from clipper.options import MATCH_MODES, PERIODS, SORTS, Filters, MatchMode, Timeline
 from clipper.snippets import Span
 from clipper.textutil import fold
@@ -634,6 +635,7 @@ class RawHit:
     score: float
     matched: int | None = None  # words of the query matched (relaxed matching)
     copies: list[str] = field(default_factory=list)  # near-duplicates met among the results
+    docnum: int | None = None  # in the searcher's index (not kept across searches)
 
 
 def run_search(
@@ -684,7 +686,7 @@ def run_search(
     if not collapse:
         page = ranking.ranked[offset : offset + limit]
         hits = [
-            RawHit(ranking.stored(d)["id"], score, words_of(d) if words_of else None)
+            RawHit(ranking.stored(d)["id"], score, words_of(d) if words_of else None, docnum=d)
             for d, score in page
         ]
         return total, hits, counts
@@ -1766,19 +1768,25 @@ def _facet_label(key: Any) -> str:
     return key.decode("utf-8") if isinstance(key, bytes) else str(key)
 
 
-def timeline(searcher: Any, q: Any, filter_q: Any | None, by: str | None = None) -> Timeline:
-    """Matches per day, week, month or year (chosen from the span when ``by`` is None)."""
+def check_period(by: str | None) -> None:
     if by is not None and by not in PERIODS:
         raise QuerySyntaxError(f"unknown period {by!r}", hint=f"use one of {', '.join(PERIODS)}")
-    results = searcher.search(q, filter=filter_q, limit=None)
-    dated = searcher.search(wq.And([q, wq.Every("date")]), filter=filter_q, limit=None)
-    undated = len(results) - len(dated)
+
+
+def timeline(searcher: Any, docnums: Collection[int], by: str | None = None) -> Timeline:
+    """Matches (``docnums``) per day, week, month or year (chosen from the
+    span when ``by`` is None)."""
+    check_period(by)
+    reader = searcher.reader()
     # Undated clippings are counted apart, never charted on the day they were added.
-    column = searcher.reader().column_reader("sortdate", translate=True)
-    moments = sorted(column[docnum] for docnum in dated.docs())
+    years = reader.column_reader("year", translate=True)
+    dated = [d for d in docnums if years[d] != UNDATED]
+    undated = len(docnums) - len(dated)
+    column = reader.column_reader("sortdate", translate=True)
+    moments = sorted(column[docnum] for docnum in dated)
     moments = [m for m in moments if m is not None]
     if not moments:
-        return Timeline(by or "month", [], len(results), undated)
+        return Timeline(by or "month", [], len(docnums), undated)
     if by is None:
         span = (moments[-1] - moments[0]).days
         by = "day" if span <= 45 else "week" if span <= 182 else "month" if span <= 1830 else "year"
@@ -1787,7 +1795,7 @@ def timeline(searcher: Any, q: Any, filter_q: Any | None, by: str | None = None)
         counts[label] = 0
     for moment in moments:
         counts[_period_label(moment, by)] += 1
-    return Timeline(by, list(counts.items()), len(results), undated)
+    return Timeline(by, list(counts.items()), len(docnums), undated)
 
 
 def _period_label(moment: datetime, by: str) -> str:

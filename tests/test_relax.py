@@ -515,3 +515,32 @@ def test_dropped_words_are_shown_as_typed_not_folded(archive: Archive) -> None:
 )
 def test_dropped_words_are_named_as_the_query_wrote_them(words, query, shown):
     assert searching.as_typed(words, query) == shown
+
+
+def test_exports_and_timelines_hold_what_a_relaxed_search_finds(
+    archive: Archive, ids: dict[str, str], two_enough: None
+) -> None:
+    result = archive.search(QUERY, limit=100)
+    assert result.relaxed and result.total == 2
+    found = {h.clipping.id for h in result.hits}
+    assert {c.id for c in archive.matching(QUERY)} == found
+    assert archive.timeline(QUERY).total == result.total
+    # Strict, as a script may ask: the word found nowhere finds nothing.
+    assert archive.matching(QUERY, match="all") == []
+    assert archive.timeline(QUERY, match="all").total == 0
+
+
+def test_export_of_a_relaxed_query_from_the_command_line(
+    runner: CliRunner, ids: dict[str, str], two_enough: None, tmp_path: Path
+) -> None:
+    relaxed = runner.invoke(cli, ["export", QUERY, "--format", "jsonl"])
+    assert relaxed.exit_code == 0, relaxed.output
+    assert len(relaxed.stdout.splitlines()) == 2
+    kept = tmp_path / "review.md"
+    kept.write_text("an earlier review\n", encoding="utf-8")
+    strict = runner.invoke(cli, ["export", QUERY, "--match", "all", "-o", str(kept)])
+    assert strict.exit_code == 1
+    assert strict.stderr == "No clipping matches.\n"
+    assert kept.read_text(encoding="utf-8") == "an earlier review\n"  # not emptied
+    timeline = runner.invoke(cli, ["search", QUERY, "--timeline", "--format", "json"])
+    assert timeline.exit_code == 0 and json.loads(timeline.stdout)["total"] == 2

@@ -1288,3 +1288,18 @@ def test_views_are_importable_functions_registered_once_on_the_blueprint(app, co
     with app.test_request_context(f"/clipping/{corpus['strike']}", headers={"Host": HOST}):
         html = web.clipping(corpus["strike"])
     assert "Grève des bus à Nantes" in html
+
+
+@pytest.mark.parametrize("match", ["auto", "any"])
+def test_a_relaxed_search_has_the_same_matches_in_its_timeline_and_export(
+    client: FlaskClient, match: str
+) -> None:
+    query = "q=tramway+zzzqx"  # zzzqx is found nowhere: relaxing drops it
+    found = total(page(client, f"/?{query}&match={match}"))
+    assert found == 12
+    rows = re.findall(r"<td>(\d+)</td>", page(client, f"/timeline?{query}&match={match}&by=year"))
+    assert sum(map(int, rows)) == found
+    exported = client.get(f"/export?{query}&match={match}&format=jsonl").get_data(as_text=True)
+    assert len(exported.splitlines()) == found
+    strict = client.get(f"/export?{query}&match=all&format=jsonl").get_data(as_text=True)
+    assert strict == ""

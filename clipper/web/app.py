@@ -517,7 +517,7 @@ def timeline() -> ResponseReturnValue:
     if by is not None and by not in PERIODS:
         raise UsageError(_t("invalid_by", by=by), hint=", ".join(PERIODS))
     with _archive() as archive:
-        result = archive.timeline(params.q, params.core_filters(), by=by)
+        result = archive.timeline(params.q, params.core_filters(), by=by, match=params.match)
     links = {
         period: _link("pages.search", params.args(page=None, **_period_filters(period)))
         for period, _ in result.counts
@@ -592,7 +592,13 @@ def export() -> ResponseReturnValue:
     sort = request.args.get("sort", "").strip() or "-date"
     with _archive() as archive:
         exported = archive.export(
-            fmt, params.q, params.core_filters(), sort=sort, title=REVIEW_TITLE, group_by=group_by
+            fmt,
+            params.q,
+            params.core_filters(),
+            sort=sort,
+            title=REVIEW_TITLE,
+            group_by=group_by,
+            match=params.match,
         )
         text = "".join(exported.parts)
     name = f"clipper-{date.today():%Y%m%d}.{fmt}"
