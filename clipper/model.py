@@ -127,12 +127,17 @@ COPY_FIELDS = ("id", "title", "source", "date", "similarity")
 
 
 def normalise_tags(tags: list[str] | tuple[str, ...]) -> list[str]:
-    """Trim, drop empties and duplicates (case-insensitively), keep order."""
+    """Trim, drop empties and duplicates (case-insensitively), keep order.
+
+    A comma separates tags (``--tag "ia,tech"`` is two): the index keeps a
+    clipping's tags comma-separated, so a tag holding one could not be found.
+    """
     seen: set[str] = set()
     result = []
-    for tag in tags:
-        clean = " ".join(repair_surrogates(tag).split()).strip(",")  # tags come from argv
-        if clean and clean.casefold() not in seen:
-            seen.add(clean.casefold())
-            result.append(clean)
+    for given in tags:
+        for tag in repair_surrogates(given).split(","):  # tags come from argv
+            clean = " ".join(tag.split())
+            if clean and clean.casefold() not in seen:
+                seen.add(clean.casefold())
+                result.append(clean)
     return result

@@ -232,6 +232,7 @@ def parse_counting(parser: QueryParser, text: str) -> tuple[Any, dict[str, int]]
             f"cannot parse query {typed!r}", hint="check quotes, brackets and operators"
         ) from exc
     _raise_errors(parsed)
+    parsed = _without_unplaced_phrases(parsed, parser.schema)
     repeats = _repeats(parsed)
     parsed = parsed.normalize()
     _check_costly_words(parsed)
@@ -294,6 +295,15 @@ _EXCLUDING_MINUS = re.compile(r'("[^"]*"?)|(?:^|(?<=[\s(]))-(?=[^\W\d_]|["(])')
 def _minus_as_not(text: str) -> str:
     """``Phi -OpenAI`` -> ``Phi NOT OpenAI``."""
     return _EXCLUDING_MINUS.sub(lambda m: m[1] or "NOT ", text)
+
+
+def _without_unplaced_phrases(q: Any, schema: Any) -> Any:
+    """A quoted value of a field without positions (``tag:"ia,tech"``) as
+    all its words: Whoosh would refuse the phrase when searching."""
+    if isinstance(q, wq.Phrase) and q.fieldname in schema:
+        if not schema[q.fieldname].format.supports("positions"):
+            return _and([wq.Term(q.fieldname, w, boost=q.boost) for w in q.words])
+    return q.apply(lambda child: _without_unplaced_phrases(child, schema))
 
 
 def _raise_errors(q: Any) -> None:

@@ -333,3 +333,16 @@ def test_numbers_match_however_they_are_written(archive, query):
 def test_the_archive_lists_its_clipping_ids(archive, ids):
     assert archive.clipping_ids() == sorted(ids.values())
     assert archive.count() == len(ids)
+
+
+def test_a_comma_separates_tags_and_a_quoted_list_of_tags_finds_them_all(archive):
+    outcome = archive.add_bytes(
+        b"Un titre\n\nUn texte sur les robots.\n",
+        "robots.txt",
+        Metadata(tags=["ia,tech", " économie  politique ", "IA"]),
+    )
+    assert outcome.clipping.tags == ["ia", "tech", "économie politique"]
+    for query in ('tag:"ia,tech"', "tag:tech", 'tag:"économie politique"'):
+        assert archive.search(query).total == 1, query
+    assert archive.search('tag:"ia,sport"').total == 0
+    assert archive.list_clippings(Filters(tag="tech")).total == 1
