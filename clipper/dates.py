@@ -130,6 +130,24 @@ def parse_range(start: str | None, end: str | None, *, today: date | None = None
     return Period(low, high)
 
 
+def within(
+    since: str | None, until: str | None, period_since: str, period_until: str
+) -> tuple[str, str]:
+    """``since``/``until`` for a period (a year, a timeline bar) inside the
+    range a search already has: a link to the period narrows, never widens.
+
+    ``within("2024-03-05", None, "2024", "2024")`` -> ``("2024-03-05", "2024")``.
+    """
+    current = parse_range(since, until)
+    period = parse_range(period_since, period_until)
+    start, end = max(current.start, period.start), min(current.end, period.end)
+    if start >= end:  # no overlap: the period alone
+        return period_since, period_until
+    low = period_since if start == period.start else start.date().isoformat()
+    high = period_until if end == period.end else (end - timedelta(days=1)).date().isoformat()
+    return low, high
+
+
 def parse_document_date(text: str) -> str:
     """Normalise a clipping's date as given by a user or a file to ISO 8601.
 

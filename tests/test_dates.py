@@ -100,3 +100,20 @@ def test_document_dates_are_normalised_to_iso(text, iso):
 def test_document_date_nonsense_raises():
     with pytest.raises(DateFormatError):
         parse_document_date("le jour d'après")
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "period", "narrowed"),
+    [
+        (None, None, "2024", ("2024", "2024")),
+        ("2024-03-05", None, "2024", ("2024-03-05", "2024")),
+        (None, "2024-03", "2024", ("2024", "2024-03-31")),
+        ("2023-06", "2024-02-10", "2024", ("2024", "2024-02-10")),
+        ("2023-06", "2024-02-10", "2023", ("2023-06-01", "2023")),
+        ("2025", None, "2024", ("2024", "2024")),  # no overlap: the period alone
+    ],
+)
+def test_a_period_link_stays_within_the_dates_of_its_search(since, until, period, narrowed):
+    from clipper.dates import within
+
+    assert within(since, until, period, period) == narrowed

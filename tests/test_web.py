@@ -1303,3 +1303,24 @@ def test_a_relaxed_search_has_the_same_matches_in_its_timeline_and_export(
     assert len(exported.splitlines()) == found
     strict = client.get(f"/export?{query}&match=all&format=jsonl").get_data(as_text=True)
     assert strict == ""
+
+
+@pytest.mark.parametrize("dates", ["since=2023-06", "until=2024-03", "since=2023-09&until=2024-05"])
+def test_year_and_timeline_links_narrow_a_search_with_dates(
+    client: FlaskClient, dates: str
+) -> None:
+    text = page(client, f"/?q=tramway&{dates}")
+    aside = text[text.index('<aside class="facets"') :]
+    years = re.findall(
+        r'<a href="([^"]*)"[^>]*><span class="value">(\d{4})</span> '
+        r'<span class="count">(\d+)</span>',
+        aside,
+    )
+    assert years
+    for href, year, count in years:
+        assert total(page(client, html.unescape(href))) == int(count), (year, href)
+    chart = page(client, f"/timeline?q=tramway&{dates}&by=month")
+    bars = re.findall(r'<th scope="row"><a href="([^"]*)">([^<]*)</a></th><td>(\d+)</td>', chart)
+    assert bars
+    for href, period, count in bars:
+        assert total(page(client, html.unescape(href))) == int(count), (period, href)

@@ -62,6 +62,7 @@ from werkzeug.wrappers import Response
 
 from clipper import __version__
 from clipper.archive import AddOutcome, Archive, Hit
+from clipper.dates import within
 from clipper.errors import ClipperError, NotFoundError, UsageError
 from clipper.fetch import is_url
 from clipper.ingest import Metadata
@@ -384,14 +385,21 @@ class SearchParams:
         return (self.page - 1) * PAGE_SIZE
 
     def facet_args(self, name: str, value: str) -> dict[str, str]:
-        """This search restricted to one facet value (a year is a since/until pair)."""
+        """This search restricted to one facet value (a year is a since/until
+        pair, within the dates already asked for)."""
         if name == "year":
-            return self.args(since=value, until=value, page=None)
+            return self.args(page=None, **self.period(value, value))
         return self.args(**{name: value, "page": None})
+
+    def period(self, since: str, until: str) -> dict[str, str]:
+        """``since``/``until`` of a period, narrowed to this search's own."""
+        low, high = within(self.filters.get("since"), self.filters.get("until"), since, until)
+        return {"since": low, "until": high}
 
     def facet_active(self, name: str, value: str) -> bool:
         if name == "year":
-            return self.filters.get("since") == value == self.filters.get("until")
+            dates = {"since": self.filters.get("since"), "until": self.filters.get("until")}
+            return dates == self.period(value, value)
         return self.filters.get(name, "").casefold() == value.casefold()
 
 
@@ -519,7 +527,7 @@ def timeline() -> ResponseReturnValue:
     with _archive() as archive:
         result = archive.timeline(params.q, params.core_filters(), by=by, match=params.match)
     links = {
-        period: _link("pages.search", params.args(page=None, **_period_filters(period)))
+        period: _link("pages.search", params.args(page=None, **_period_filters(params, period)))
         for period, _ in result.counts
     }
     title = _t("timeline_of", q=params.q) if params.q else _t("timeline_all")
@@ -731,13 +739,14 @@ def _add_page(
     )
 
 
-def _period_filters(period: str) -> dict[str, str]:
-    """``since``/``until`` covering a timeline period: a day, ``YYYY-Www``, a month, a year."""
+def _period_filters(params: SearchParams, period: str) -> dict[str, str]:
+    """``since``/``until`` covering a timeline period (a day, ``YYYY-Www``, a
+    month, a year), within the search's own dates."""
     match = re.fullmatch(r"(\d{4})-W(\d{2})", period)
     if match:
         monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
-        return {"since": monday.isoformat(), "until": (monday + timedelta(days=6)).isoformat()}
-    return {"since": period, "until": period}
+        return params.period(monday.isoformat(), (monday + timedelta(days=6)).isoformat())
+    return params.period(period, period)
 
 
 def copy_sources(hit: Hit) -> str:
