@@ -204,6 +204,8 @@ class SearchResult:
     words: int = 0  # words of the query that count (stop words aside)
     relaxed: bool = False  # not every word was required
     dropped: list[str] = field(default_factory=list)  # words no longer required
+    # Ids of this page's hits whose files could not be read (see `clipper check`).
+    unreadable: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -216,6 +218,7 @@ class SearchResult:
             "words": self.words,
             "relaxed": self.relaxed,
             "dropped": self.dropped,
+            "unreadable": self.unreadable,
         }
         if self.facets:
             data["facets"] = {
@@ -511,12 +514,14 @@ class Archive:
             budget=budget,
         )
         hits = []
+        unreadable = []
         terms = found.terms
         for raw_hit in found.hits:
             try:
                 clipping = self.corpus.read(raw_hit.id)
-            except ClipperError:
-                continue  # indexed but gone from the corpus: `clipper reindex` repairs
+            except ClipperError:  # damaged, or gone from the corpus: `clipper check` says
+                unreadable.append(raw_hit.id)
+                continue
             spans = self.index.highlight(clipping.text, clipping.lang, terms) if terms else []
             copies = [c for c in map(self._read_or_none, raw_hit.copies) if c is not None]
             snippet = make_snippet(clipping.text, spans)
@@ -532,6 +537,7 @@ class Archive:
             words=found.words,
             relaxed=found.relaxed,
             dropped=found.dropped,
+            unreadable=unreadable,
         )
 
     def _text_of(self, clipping_id: str) -> str:

@@ -163,6 +163,12 @@ def _echo_hits(result: SearchResult, fmt: str, *, show_snippets: bool = True) ->
         click.echo(render.hits_as_text(result, show_snippets=show_snippets))
     else:
         click.echo(render.hits_as(result, fmt), nl=False)
+    if result.unreadable:
+        shown = ", ".join(i[:8] for i in result.unreadable)
+        _err(
+            f"Warning: {len(result.unreadable)} of the clippings found could not be read "
+            f"({shown}); 'clipper check' tells why"
+        )
 
 
 # -- shared options ---------------------------------------------------------

@@ -770,3 +770,19 @@ def test_rm_of_an_id_given_twice_removes_it_once(runner, two_clippings):
     assert result.exit_code == 0
     assert result.stdout.count("removed ") == 1
     assert invoke(runner, "list", "--format", "ids").stdout == f"{bank_id}\n"
+
+
+def test_a_search_says_when_clippings_it_found_could_not_be_read(
+    runner, two_clippings, corpus_dir
+):
+    seed_id, _ = two_clippings
+    (metadata,) = corpus_dir.rglob(f"{seed_id}.json")
+    metadata.write_text("{", encoding="utf-8")
+    result = runner.invoke(cli, ["search", "casque", "--format", "ids"])
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"Warning: 1 of the clippings found could not be read ({seed_id[:8]}); "
+        "'clipper check' tells why\n"
+    )
+    found = json.loads(invoke(runner, "search", "casque", "--json").stdout)
+    assert found["unreadable"] == [seed_id] and found["hits"] == []

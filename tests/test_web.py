@@ -1324,3 +1324,18 @@ def test_year_and_timeline_links_narrow_a_search_with_dates(
     assert bars
     for href, period, count in bars:
         assert total(page(client, html.unescape(href))) == int(count), (period, href)
+
+
+def test_a_search_page_says_when_clippings_it_found_could_not_be_read(
+    client: FlaskClient, corpus_dir: Path
+) -> None:
+    damaged = next(
+        path
+        for path in sorted((corpus_dir / "clippings").rglob("*.json"))
+        if "tramway" in json.loads(path.read_text(encoding="utf-8"))["title"]
+    )
+    damaged.write_text("{", encoding="utf-8")
+    text = page(client, f"/?q=tramway+id:{damaged.stem}")
+    assert "1 of the clippings found could not be read" in text
+    error = page(client, f"/clipping/{damaged.stem}", status=500)
+    assert "unreadable metadata" in error

@@ -310,7 +310,8 @@ def _register_errors(app: Flask) -> None:
         elif isinstance(exc, NotFoundError):
             status = 404
         else:
-            status = 500
+            status = 500  # a damaged corpus: its one-line message, and a line in the log
+            app.logger.error("%s %s: %s", request.method, request.path, exc.message)
         return _error_page(status, exc.message, exc.hint)
 
     @app.errorhandler(HTTPException)

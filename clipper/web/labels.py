@@ -59,6 +59,7 @@ LABELS: dict[str, dict[str, str]] = {
         "matched_words": "matched {n} of {m} words",
         "relaxed": "Not every word is found together: clippings matching most words come first.",
         "dropped": "Not required",
+        "unreadable": "{n} of the clippings found could not be read: clipper check tells why.",
         "match": "Words",
         "match_auto": "all, relaxed if too few",
         "match_all": "all required",
@@ -221,6 +222,9 @@ LABELS: dict[str, dict[str, str]] = {
             "les coupures qui en ont le plus viennent d'abord."
         ),
         "dropped": "Non requis",
+        "unreadable": (
+            "{n} des coupures trouvées n'ont pu être lues : clipper check dit pourquoi."
+        ),
         "match": "Mots",
         "match_auto": "tous, assoupli si trop peu",
         "match_all": "tous requis",
