@@ -410,11 +410,21 @@ class Archive:
     ) -> AddReport:
         from clipper.fingerprint import NearDuplicateFinder
         from clipper.ingest import Metadata
-        from clipper.pipeline import Failed, prepare_all
+        from clipper.pipeline import Failed, prepare, prepare_all
 
         for outcome in report.failed:  # met while listing the sources
             if on_outcome:
                 on_outcome(outcome)
+        metadata = metadata or Metadata()
+        items: Iterable[Prepared | Failed]
+        if parallel:
+            items = prepare_all(sources, metadata, parallel=True, jobs=jobs)
+        else:
+            # A page to fetch can take seconds: fetched before the write lock,
+            # which every other add waits for (a few pages, held in memory).
+            sources = list(sources)
+            fetched = {i: prepare(s, metadata) for i, s in enumerate(sources) if s.kind == "url"}
+            items = (fetched.get(i) or prepare(s, metadata) for i, s in enumerate(sources))
         finder = NearDuplicateFinder()
         context = self.index.reading() if report.dry_run else self.index.writing(bulk=parallel)
         with context as index:
@@ -429,9 +439,7 @@ class Archive:
                 checkpoint_every=self.index.checkpoint_every(),
             )
             try:
-                for item in prepare_all(
-                    sources, metadata or Metadata(), parallel=parallel, jobs=jobs
-                ):
+                for item in items:
                     if isinstance(item, Failed):
                         outcome = AddOutcome(item.name, "failed", error=item.error)
                     else:

@@ -154,3 +154,24 @@ def test_cli_add_says_it_is_fetching_on_a_terminal(runner, server, monkeypatch, 
     result = runner.invoke(cli, ["add", f"{server}/article.html"])
     assert result.exit_code == 0
     assert result.stderr == said + "1 added\n"
+
+
+def test_pages_are_fetched_before_the_write_lock_is_taken(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch, tmp_path
+):
+    """Another add (or the web page's) must not wait for a slow site."""
+    from clipper.locking import lock_is_free
+
+    seen: list[bool] = []
+
+    def fetch_checking_the_lock(url: str, **kwargs: object) -> fetch.Fetched:
+        seen.append(lock_is_free(archive.root))
+        text = f"Une page\n\nLe texte de la page {url[-1]} parle des ports bretons."
+        return fetch.Fetched(url, text.encode(), "text/plain", "2024-05-01T08:00:00+00:00")
+
+    monkeypatch.setattr("clipper.fetch.fetch", fetch_checking_the_lock)
+    local = tmp_path / "local.txt"
+    local.write_text("Un fichier\n\nLe texte local parle des quais de Brest.\n", encoding="utf-8")
+    report = archive.add_paths(["https://example.org/a", str(local), "https://example.org/b"])
+    assert [o.status for o in report.outcomes] == ["added", "added", "added"]
+    assert seen == [True, True]
