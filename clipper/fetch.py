@@ -43,11 +43,15 @@ def unsupported_scheme(text: str) -> str | None:
 
 def fetch(url: str, *, timeout: float = TIMEOUT_SECONDS, max_bytes: int = MAX_BYTES) -> Fetched:
     """GET ``url`` following redirects; raise :class:`InputError` naming the URL on failure."""
+    import http.client
     import socket  # here, not at the top: urllib costs every other command 25 ms
     import urllib.error
     import urllib.request
 
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
+    try:
+        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
+    except ValueError as exc:  # "http://[::1", a host urllib cannot split
+        raise InputError(url, f"not a valid web address ({exc})") from None
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             content_type = response.headers.get_content_type()
@@ -72,6 +76,8 @@ def fetch(url: str, *, timeout: float = TIMEOUT_SECONDS, max_bytes: int = MAX_BY
         raise InputError(url, f"cannot connect: {reason}") from None
     except TimeoutError:
         raise InputError(url, f"timed out after {timeout:g} s") from None
+    except (http.client.InvalidURL, ValueError) as exc:  # a space or a bad port in the address
+        raise InputError(url, f"not a valid web address ({exc})") from None
     except (ConnectionError, OSError) as exc:
         raise InputError(url, f"connection failed: {exc}") from None
     if not data.strip():

@@ -175,3 +175,10 @@ def test_pages_are_fetched_before_the_write_lock_is_taken(
     report = archive.add_paths(["https://example.org/a", str(local), "https://example.org/b"])
     assert [o.status for o in report.outcomes] == ["added", "added", "added"]
     assert seen == [True, True]
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://exa mple.com/"])
+def test_an_address_urllib_cannot_read_is_named_as_such(url: str):
+    with pytest.raises(InputError, match=r"not a valid web address \(") as raised:
+        fetch.fetch(url)
+    assert raised.value.name == url
