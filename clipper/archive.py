@@ -21,7 +21,7 @@ import gzip
 import os
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -767,8 +767,35 @@ class Archive:
                 else:
                     self.corpus.remove(clipping)
                 writer.delete(clipping_id)
+            for member in self._regrouped(found, writer):
+                self.corpus.update(member)
+                writer.add(member)
         self._reset_index()
         return [Removed(i, c.title if c else None) for i, c in found.items()]
+
+    def _regrouped(
+        self, removed: Mapping[str, Clipping | None], lookup: IndexLookup
+    ) -> list[Clipping]:
+        """The copies of removed group heads, each group under its earliest
+        remaining copy: a copy never names a clipping that is gone."""
+        changed: list[Clipping] = []
+        for head in removed.values():
+            if head is None or head.group != head.id:
+                continue
+            members = [
+                c
+                for c in map(self._read_or_none, lookup.group_members(head.id))
+                if c is not None and c.id not in removed
+            ]
+            if not members:
+                continue
+            members.sort(key=lambda c: (c.added, c.id))
+            first, rest = members[0], members[1:]
+            first.duplicate_of, first.similarity = None, None
+            for member in rest:
+                member.duplicate_of = first.id
+            changed.extend(members)
+        return changed
 
     def tag(
         self, clipping_id: str, add: Iterable[str] = (), remove: Iterable[str] = ()

@@ -425,3 +425,22 @@ def test_opensearch_export_is_well_formed(runner, ids, tmp_path):
 def test_opensearch_export_needs_an_output(runner, ids):
     result = runner.invoke(cli, ["export", "--format", "opensearch"])
     assert result.exit_code == 2
+
+
+def test_removing_a_group_first_clipping_puts_its_copies_under_the_next(archive):
+    story = "Les ports bretons et la pêche\n\n" + " ".join(
+        f"Le paragraphe {n} raconte comment le port numéro {n} accueille les chalutiers "
+        f"et vend la pêche du jour aux criées de la côte."
+        for n in range(8)
+    )
+    first = archive.add_bytes(story.encode(), "a.txt", Metadata(lang="fr")).clipping
+    second = archive.add_bytes((story + " Une phrase.").encode(), "b.txt", Metadata(lang="fr"))
+    third = archive.add_bytes((story + " Deux phrases.").encode(), "c.txt", Metadata(lang="fr"))
+    assert second.near.id == first.id and third.near.id == first.id
+    archive.remove([first.id])
+    head, copy = archive.get(second.clipping.id), archive.get(third.clipping.id)
+    assert head.duplicate_of is None and copy.duplicate_of == head.id
+    assert archive.check().problems == []
+    collapsed = archive.search("chalutiers", collapse=True)
+    assert collapsed.total == 1
+    assert [c.id for c in collapsed.hits[0].copies] == [copy.id]
