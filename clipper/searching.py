@@ -300,10 +300,27 @@ def _minus_as_not(text: str) -> str:
 def _without_unplaced_phrases(q: Any, schema: Any) -> Any:
     """A quoted value of a field without positions (``tag:"ia,tech"``) as
     all its words: Whoosh would refuse the phrase when searching."""
-    if isinstance(q, wq.Phrase) and q.fieldname in schema:
-        if not schema[q.fieldname].format.supports("positions"):
-            return _and([wq.Term(q.fieldname, w, boost=q.boost) for w in q.words])
-    return q.apply(lambda child: _without_unplaced_phrases(child, schema))
+
+    def unplaced(node: Any) -> bool:
+        return (
+            isinstance(node, wq.Phrase)
+            and node.fieldname in schema
+            and not schema[node.fieldname].format.supports("positions")
+        )
+
+    def rewrite(node: Any) -> Any:
+        if unplaced(node):
+            return _and([wq.Term(node.fieldname, w, boost=node.boost) for w in node.words])
+        return node.apply(rewrite)
+
+    # Looked for without recursion first: a query may nest hundreds of groups.
+    stack = [q]
+    while stack:
+        node = stack.pop()
+        if unplaced(node):
+            return rewrite(q)
+        stack.extend(node.children())
+    return q
 
 
 def _raise_errors(q: Any) -> None:

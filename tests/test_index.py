@@ -46,7 +46,7 @@ def test_the_adapter_answers_in_ids_and_counts(archive):
         assert [hit.id for hit in found.hits] == [first]
         assert found.facets == {"lang": [("fr", 1)]}
         assert found.terms  # what highlighting marks
-        every = index.matching_ids("", None, sort="-date")
+        every = index.matching_ids("", None, sort="-date", match="auto")
         assert sorted(every) == archive.clipping_ids()
         assert sorted(index.indexed_ids()) == archive.clipping_ids()
         assert index.matching_among("navires", None, {first}) == [first]
