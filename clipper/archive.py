@@ -632,6 +632,7 @@ class Archive:
             fmt,
             self.matching(query, filters, sort=sort, match=match),
             query=query,
+            filters=filters.to_mapping() if filters else {},
             title=title,
             group_by=group_by,
             original=self.original if with_originals else None,

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -39,6 +39,7 @@ def export_as(
     clippings: list[Clipping],
     *,
     query: str = "",
+    filters: Mapping[str, str] | None = None,
     title: str = REVIEW_TITLE,
     group_by: str = "day",
     original: Callable[[Clipping], bytes] | None = None,
@@ -55,7 +56,12 @@ def export_as(
         return Export(len(clippings), [to_csv(clippings)])
     if fmt == "md":
         review = to_markdown(
-            clippings, title=title, query=query, group_by=group_by, exported=datetime.now()
+            clippings,
+            title=title,
+            query=query,
+            filters=filters or {},
+            group_by=group_by,
+            exported=datetime.now(),
         )
         return Export(len(clippings), [review])
     return Export(len(clippings), [to_opensearch_bulk(clippings)], opensearch_mapping_json())
@@ -83,8 +89,21 @@ def to_csv(clippings: Iterable[Clipping]) -> str:
     writer.writerow(CSV_KEYS)
     for c in clippings:
         row = {**export_record(c), "tags": ";".join(c.tags), "lead": c.lead}
-        writer.writerow([row[k] if row[k] is not None else "" for k in CSV_KEYS])
+        writer.writerow([_inert_cell(row[k]) for k in CSV_KEYS])
     return buffer.getvalue()
+
+
+# A spreadsheet runs a cell starting with one of these as a formula
+# ("=HYPERLINK(…)" in a clipped title); such a cell gets a leading quote.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def human_date(value: str | None) -> str:
@@ -102,6 +121,17 @@ def human_date(value: str | None) -> str:
     return value
 
 
+# The filters a review was made with, named in French as the review is.
+_FILTER_NAMES = {
+    "source": "source",
+    "agency": "agence",
+    "lang": "langue",
+    "tag": "étiquette",
+    "since": "depuis",
+    "until": "jusqu'à",
+}
+
+
 def _md_text(text: str) -> str:
     """Clipping text made inert in Markdown: no headings, links or HTML from the clipping."""
     escaped = one_line(text)
@@ -117,30 +147,47 @@ def to_markdown(
     query: str,
     group_by: str,
     exported: datetime,
+    filters: Mapping[str, str] | None = None,
 ) -> str:
-    """A press review: a title, the query and date, then each clipping grouped by day or source."""
+    """A press review: a title, the query, its filters and the date, then each
+    clipping grouped by day or source."""
     lines = [f"# {_md_text(title)}", ""]
     described = f"« {_md_text(query)} »" if query else "toutes les coupures"
+    restricted = [
+        f"{_FILTER_NAMES.get(name, name)} : {_md_text(value)}"
+        for name, value in (filters or {}).items()
+        if value
+    ]
     count = len(clippings)
     lines.append(
-        f"Requête : {described} · exportée le {human_date(exported.date().isoformat())} · "
-        f"{count} coupure{'s' if count != 1 else ''}"
+        " · ".join(
+            [
+                f"Requête : {described}",
+                *restricted,
+                f"exportée le {human_date(exported.date().isoformat())}",
+                f"{count} coupure{'s' if count > 1 else ''}",
+            ]
+        )
     )
     groups: dict[str, list[Clipping]] = {}
     for clipping in clippings:
         if group_by == "source":
-            key = clipping.source or "Source inconnue"
+            key = clipping.source or ""
         else:
             # An undated clipping has its own section, never the day it was added.
             key = clipping.date[:10] if clipping.date else ""
         groups.setdefault(key, []).append(clipping)
+    # Sources in alphabetical order, whatever their case; days newest first;
+    # the unknown source or the undated last.
+    known = [k for k in groups if k]
     if group_by == "source":
-        keys = sorted(groups)
+        keys = sorted(known, key=lambda k: (k.casefold(), k))
     else:
-        keys = sorted((k for k in groups if k), reverse=True) + ([""] if "" in groups else [])
+        keys = sorted(known, reverse=True)
+    keys += [""] if "" in groups else []
     for key in keys:
         if group_by == "source":
-            heading = _md_text(key)
+            heading = _md_text(key) if key else "Source inconnue"
         else:
             heading = human_date(key) if key else "Sans date"
         lines += ["", f"## {heading}"]

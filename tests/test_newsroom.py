@@ -444,3 +444,43 @@ def test_removing_a_group_first_clipping_puts_its_copies_under_the_next(archive)
     collapsed = archive.search("chalutiers", collapse=True)
     assert collapsed.total == 1
     assert [c.id for c in collapsed.hits[0].copies] == [copy.id]
+
+
+def test_a_review_names_its_filters_and_files_sources_as_people_read_them(archive):
+    from datetime import datetime
+
+    from clipper.export import to_markdown
+
+    for name, source in (("a", "le Monde"), ("b", None), ("c", "Libération"), ("d", "AFP")):
+        text = f"Titre {name}\n\nTexte {name}.\n".encode()
+        archive.add_bytes(text, f"{name}.txt", Metadata(source=source, date="2024-05-02"))
+    text = to_markdown(
+        archive.matching(),
+        title="R",
+        query="",
+        filters={"lang": "fr", "since": "2024-03"},
+        group_by="source",
+        exported=datetime(2026, 1, 1),
+    )
+    assert text.splitlines()[2] == (
+        "Requête : toutes les coupures · langue : fr · depuis : 2024-03 · "
+        "exportée le 1 janvier 2026 · 4 coupures"
+    )
+    headings = [line for line in text.splitlines() if line.startswith("## ")]
+    assert headings == ["## AFP", "## le Monde", "## Libération", "## Source inconnue"]
+    empty = to_markdown([], title="R", query="x", group_by="day", exported=datetime(2026, 1, 1))
+    assert empty.splitlines()[2].endswith(" · 0 coupure")
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_inert(archive):
+    import csv as csv_module
+    import io as io_module
+
+    from clipper.export import to_csv
+
+    archive.add_bytes(
+        b'=HYPERLINK("http://evil.example","clic")\n\nTexte.\n', "x.txt", Metadata(author="@bob")
+    )
+    row = next(csv_module.DictReader(io_module.StringIO(to_csv(archive.matching()))))
+    assert row["title"] == "'=HYPERLINK(\"http://evil.example\",\"clic\")"
+    assert row["author"] == "'@bob"
