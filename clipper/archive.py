@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import shlex
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -673,7 +674,7 @@ class Archive:
         if any(w.name == name for w in saved):
             raise UsageError(
                 f"a saved search named {name!r} exists already",
-                hint=f"remove it first with 'clipper watch rm {name}'",
+                hint=f"remove it first with 'clipper watch rm {shlex.quote(name)}'",
             )
         self.search(query or "", _filters_from(filters or {}), limit=1, match=match)  # validates
         watch = watches.Watch(

@@ -484,3 +484,11 @@ def test_csv_cells_a_spreadsheet_would_run_are_inert(archive):
     row = next(csv_module.DictReader(io_module.StringIO(to_csv(archive.matching()))))
     assert row["title"] == "'=HYPERLINK(\"http://evil.example\",\"clic\")"
     assert row["author"] == "'@bob"
+
+
+@pytest.mark.parametrize(("name", "shown"), [("ia", "ia"), ("revue ia", "'revue ia'")])
+def test_a_saved_search_name_taken_gets_a_hint_that_runs(archive, name, shown):
+    archive.add_watch(name, "langage")
+    with pytest.raises(UsageError) as taken:
+        archive.add_watch(name, "modèles")
+    assert taken.value.hint == f"remove it first with 'clipper watch rm {shown}'"

@@ -422,7 +422,7 @@ def test_collapse_shows_a_wire_story_once(client: FlaskClient) -> None:
     assert total(page(client, "/?q=grève")) == 2
     text = page(client, "/?q=grève&collapse=1")
     assert total(text) == 1
-    assert "+1 copies" in text
+    assert "+1 copy" in text and "+1 copies" not in text
 
 
 # -- errors ----------------------------------------------------------------------
