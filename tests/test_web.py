@@ -298,7 +298,7 @@ def test_pagination(client: FlaskClient) -> None:
     first_titles = set(re.findall(r'class="hit-title"><a [^>]*>([^<]*)<', first))
     second_titles = set(re.findall(r'class="hit-title"><a [^>]*>([^<]*)<', second))
     assert len(first_titles | second_titles) == 12 and not first_titles & second_titles
-    assert hit_count(page(client, "/?q=tramway&page=9")) == 0
+    assert client.get("/?q=tramway&page=9").status_code == 302  # past the last: redirected
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "abc", "99999999"])
@@ -1339,3 +1339,12 @@ def test_a_search_page_says_when_clippings_it_found_could_not_be_read(
     assert "1 of the clippings found could not be read" in text
     error = page(client, f"/clipping/{damaged.stem}", status=500)
     assert "unreadable metadata" in error
+
+
+def test_a_page_past_the_last_goes_to_the_last(client: FlaskClient) -> None:
+    response = client.get("/?q=tramway&page=999")
+    assert response.status_code == 302
+    target = response.headers["Location"]
+    assert parse_qs(urlsplit(target).query) == {"q": ["tramway"], "page": ["2"]}
+    assert total(page(client, target)) == 12
+    assert "No clipping matches." in page(client, "/?q=zeppelin&page=3")

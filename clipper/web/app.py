@@ -491,6 +491,9 @@ def search() -> ResponseReturnValue:
         values = result.facets.get(name, [])[:FACET_VALUES_SHOWN]
         facets.append((name, _facet_entries(params, name, values)))
     last_page = max(1, -(-result.total // PAGE_SIZE))
+    if params.page > last_page and result.total:
+        # A page past the last (an old link, a hand-edited address): the last one.
+        return redirect(_link("pages.search", params.args(page=last_page)))
     total_text = _tc("results", result.total)
     if params.q:
         page_title = f"«{params.q}» — {total_text} — clipper"
