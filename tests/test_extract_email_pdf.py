@@ -963,3 +963,15 @@ def test_arbitrary_bytes_as_email_raise_only_input_errors(body, headers):
 if __name__ == "__main__":
     write_pdf_fixtures()
     print(f"wrote {', '.join(pdf_fixtures())} in {Path(FIXTURES / 'pdf')}")
+
+
+def test_a_newsletter_keeps_the_titles_of_its_stories():
+    letter = fixture_bytes("html/newsletter_fr.html").decode("utf-8")
+    message = (
+        "From: Lettre Info <lettre@example.org>\nSubject: La lettre du matin\n"
+        "Date: Tue, 12 Mar 2024 07:00:00 +0100\nMIME-Version: 1.0\n"
+        "Content-Type: text/html; charset=utf-8\n\n" + letter
+    ).encode()
+    extracted = extract_email(message, "lettre.eml")
+    assert "Grève à la SNCF" in extracted.text.split("\n\n")
+    assert "Le Louvre rouvre une aile" in extracted.subheadings

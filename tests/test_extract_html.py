@@ -351,3 +351,28 @@ def test_a_wire_staff_credit_closing_a_page_gives_reporters_and_reuters():
 def test_a_declared_language_is_read_as_lang_options_are(declared: str, lang: str | None):
     page = _article("").replace(b"lang='fr'", f"lang='{declared}'".encode())
     assert extract_html(page, "piscine.html").lang == lang
+
+
+_LETTER = _page("newsletter_fr.html").decode("utf-8")
+
+
+def test_headings_trafilatura_drops_come_back_before_their_paragraphs():
+    extracted = extract_html(_LETTER.encode(), "lettre.html")
+    paragraphs = extracted.text.split("\n\n")
+    assert paragraphs[0] == "Grève à la SNCF"
+    assert paragraphs[1].startswith("Les cheminots ont cessé")
+    assert paragraphs[2] == "Le Louvre rouvre une aile"
+    assert paragraphs[4] == "Sécheresse dans le Sud"
+    assert extracted.subheadings == [
+        "Grève à la SNCF",
+        "Le Louvre rouvre une aile",
+        "Sécheresse dans le Sud",
+    ]
+
+
+def test_a_heading_over_text_that_was_left_out_stays_out():
+    page = _LETTER.replace(
+        "</body>", "<h2>Les plus lus</h2><div>Un lien</div><ul><li>Autre</li></ul></body>"
+    )
+    extracted = extract_html(page.encode(), "lettre.html")
+    assert "Les plus lus" not in extracted.text

@@ -125,6 +125,7 @@ def extract_html(
         if tree is None:
             raise InputError(name, "unreadable HTML: not an HTML document")
         page = _read_page(tree)
+        headed = _headings_before_paragraphs(tree)  # before trafilatura prunes the tree
         document, body_doc = _run_trafilatura(tree, url, settings)
     except InputError:
         raise
@@ -134,6 +135,7 @@ def extract_html(
         raise InputError(name, "no article text found in the page")
 
     paragraphs = _paragraphs(body_doc)
+    paragraphs, restored = _with_headings(paragraphs, headed)
     source_line, agency, paragraphs = rules.take_credit_lines(paragraphs)
     if agency is None and paragraphs:
         match = rules.TRAILING_AGENCY.search(paragraphs[-1]) or rules.DATELINE.match(paragraphs[0])
@@ -186,7 +188,7 @@ def extract_html(
         keywords=_keywords([*(document.categories or []), *(document.tags or []), *page.keywords]),
         captions=page.captions,
         credits=page.credits,
-        subheadings=[h for h in _subheadings(body_doc) if h in paragraphs],
+        subheadings=[h for h in [*_subheadings(body_doc), *restored] if h in paragraphs],
         extra=extra,
     )
 
@@ -531,6 +533,48 @@ def _paragraphs(document: Any) -> list[str]:
     rendered = xmltotxt(body, False) if body is not None else (document.text or "")
     lines = (_SPACES.sub(" ", line).strip() for line in rendered.split("\n"))
     return [line for line in lines if line]
+
+
+# A heading longer than this is a paragraph set in large type, not a heading.
+HEADING_MAX_WORDS = 20
+
+
+def _headings_before_paragraphs(tree: HtmlElement) -> list[tuple[str, str]]:
+    """``(heading, the paragraph right after it)`` for each <h2>-<h4> of a page."""
+    pairs = []
+    for heading in tree.iter("h2", "h3", "h4"):
+        text = _SPACES.sub(" ", heading.text_content()).strip()
+        if not text or len(text.split()) > HEADING_MAX_WORDS:
+            continue
+        following = heading.getnext()
+        while following is not None and not _SPACES.sub(" ", following.text_content()).strip():
+            following = following.getnext()
+        if following is not None and following.tag in ("p", "div"):
+            pairs.append((text, _SPACES.sub(" ", following.text_content()).strip()))
+    return pairs
+
+
+def _with_headings(
+    paragraphs: list[str], headed: list[tuple[str, str]]
+) -> tuple[list[str], list[str]]:
+    """``paragraphs`` with the headings trafilatura dropped put back before the
+    paragraph each one introduces (a newsletter's story titles, an article's
+    subheadings: favouring precision, it keeps the text and loses them), and
+    the headings put back."""
+    kept = set(paragraphs)
+    before = {
+        paragraph: heading
+        for heading, paragraph in headed
+        if heading not in kept and paragraph in kept
+    }
+    if not before:
+        return paragraphs, []
+    result: list[str] = []
+    for paragraph in paragraphs:
+        if (heading := before.pop(paragraph, None)) is not None:
+            result.append(heading)
+        result.append(paragraph)
+    return result, [h for h in result if h not in kept]
 
 
 def _subheadings(document: Any) -> list[str]:
