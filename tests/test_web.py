@@ -1348,3 +1348,9 @@ def test_a_page_past_the_last_goes_to_the_last(client: FlaskClient) -> None:
     assert parse_qs(urlsplit(target).query) == {"q": ["tramway"], "page": ["2"]}
     assert total(page(client, target)) == 12
     assert "No clipping matches." in page(client, "/?q=zeppelin&page=3")
+
+
+def test_control_characters_in_an_address_never_reach_the_page(client: FlaskClient) -> None:
+    text = page(client, "/?q=tram%00way&source=%00&tag=%1b[31m")
+    assert "\x00" not in text and "\x1b" not in text
+    assert total(text) == 12  # 'tramway' as meant; empty filters dropped

@@ -79,6 +79,7 @@ from clipper.options import (
     Filters,
     MatchMode,
 )
+from clipper.textutil import one_line
 from clipper.web.labels import DEFAULT_LANGUAGE, LANGUAGES, count_label, format_number, label
 from clipper.web.present import highlighted, page_numbers, paragraphs, safe_url, timeline_chart
 
@@ -347,8 +348,9 @@ class SearchParams:
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> SearchParams:
-        q = args.get("q", "").strip()
-        filters = {key: args[key].strip() for key in FILTER_KEYS if args.get(key, "").strip()}
+        # Control characters (a NUL in an address) would be echoed into the page.
+        q = one_line(args.get("q", ""))
+        filters = {key: value for key in FILTER_KEYS if (value := one_line(args.get(key, "")))}
         sort = args.get("sort", "").strip() or "relevance"
         if sort not in SORTS:
             raise UsageError(_t("invalid_sort", sort=sort), hint=", ".join(SORTS))
