@@ -1354,3 +1354,33 @@ def test_control_characters_in_an_address_never_reach_the_page(client: FlaskClie
     text = page(client, "/?q=tram%00way&source=%00&tag=%1b[31m")
     assert "\x00" not in text and "\x1b" not in text
     assert total(text) == 12  # 'tramway' as meant; empty filters dropped
+
+
+def test_a_page_is_fetched_while_the_other_pages_can_be_served(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    core = app.extensions["clipper"]
+    free: list[bool] = []
+
+    def fetch_while_another_request_tries_the_lock(url: str, **kwargs: Any) -> Fetched:
+        def another_request() -> None:
+            taken = core.lock.acquire(blocking=False)
+            free.append(taken)
+            if taken:
+                core.lock.release()
+
+        thread = threading.Thread(target=another_request)
+        thread.start()
+        thread.join()
+        text = "Hydrofoils return\n\nHydrofoils will cross the bay again from June, the port said."
+        return Fetched(url, text.encode(), "text/plain", "2024-05-01T08:00:00+00:00")
+
+    monkeypatch.setattr("clipper.fetch.fetch", fetch_while_another_request_tries_the_lock)
+    response = client.post(
+        "/add", data={"csrf_token": token(client), "url": "https://news.example.org/ferries"}
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert free == [True]
+    assert total(page(client, "/?q=hydrofoils")) == 1  # the shared archive sees it

@@ -702,8 +702,15 @@ def add() -> ResponseReturnValue:
     elif url:
         if not is_url(url):  # anything else would be read as a path on this machine
             return _add_page(form=form, problem=_t("add_not_url"), status=400)
+        # A page can take seconds to fetch: added through an archive of its own,
+        # outside the lock every other page waits for (the corpus lock orders
+        # the writes; the shared archive sees the new index on its next search).
+        adding = Archive.open(current_app.extensions["clipper"].archive.root)
+        try:
+            outcome = adding.add_paths([url], metadata).outcomes[0]
+        finally:
+            adding.close()
         with _archive() as archive:
-            outcome = archive.add_paths([url], metadata).outcomes[0]
             watched = _watches_matching(archive, outcome)
     else:
         return _add_page(form=form, problem=_t("add_nothing"), status=400)
