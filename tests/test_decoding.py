@@ -258,7 +258,13 @@ _HEADERS = [
 @settings(max_examples=200, deadline=None)
 @given(header=st.sampled_from(_HEADERS), rest=st.binary(max_size=2000))
 def test_binary_headers_followed_by_anything_are_refused(header, rest):
+    from clipper.decoding import _ZIP_MEMBERS
+
     magic, kind = header
+    if kind == "a ZIP archive":
+        # Hypothesis draws the module's own constants too: a ZIP holding
+        # "word/document.xml" is named a Word document, rightly.
+        kind = next((named for member, named in _ZIP_MEMBERS if member in rest), kind)
     with pytest.raises(InputError) as excinfo:
         decode(magic + rest, "clip.txt")
     assert str(excinfo.value) == f"clip.txt: looks like {kind}, not text"
