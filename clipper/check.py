@@ -19,7 +19,7 @@ from clipper.locking import corpus_lock, pending
 from clipper.model import Clipping, content_id
 from clipper.storage import TMP_PREFIX, Corpus
 
-ProblemKind = Literal["metadata", "original", "id", "group", "index", "debris"]
+ProblemKind = Literal["metadata", "original", "id", "index", "debris"]
 
 
 @dataclass
@@ -66,8 +66,7 @@ def check_corpus(
 ) -> CheckReport:
     with corpus_lock(corpus.root):
         report = CheckReport()
-        orphans = _check_clippings(corpus, report, progress)
-        _check_groups(corpus, report, orphans, repair)
+        _check_clippings(corpus, report, progress)
         _check_debris(corpus, report, repair)
         _check_index(corpus, report, repair)
         return report
@@ -75,10 +74,7 @@ def check_corpus(
 
 def _check_clippings(
     corpus: Corpus, report: CheckReport, progress: Callable[[int], None] | None
-) -> dict[str, list[Clipping]]:
-    """Check each clipping; return the near-duplicates whose first clipping is
-    gone, by that clipping's id."""
-    orphans: dict[str, list[Clipping]] = {}
+) -> None:
     for clipping_id in corpus.iter_ids():
         report.clippings += 1
         if progress:
@@ -103,29 +99,6 @@ def _check_clippings(
             report.problems.append(
                 Problem("id", clipping_id, f"the original's content gives id {derived}")
             )
-        head = clipping.duplicate_of
-        if head and head != clipping_id and not corpus.exists(head):
-            orphans.setdefault(head, []).append(clipping)
-    return orphans
-
-
-def _check_groups(
-    corpus: Corpus, report: CheckReport, orphans: dict[str, list[Clipping]], repair: bool
-) -> None:
-    """Copies naming a first clipping that is gone (removed before clipper
-    regrouped on removal): with ``repair``, the earliest heads the group."""
-    for head, members in orphans.items():
-        members.sort(key=lambda c: (c.added, c.id))
-        first = members[0]
-        for member in members:
-            detail = f"near-duplicate of {head}, which is gone"
-            if repair:
-                member.duplicate_of = None if member is first else first.id
-                if member is first:
-                    member.similarity = None
-                corpus.update(member)
-                detail += "; now first of its group" if member is first else f"; now of {first.id}"
-            report.problems.append(Problem("group", member.id, detail, repaired=repair))
 
 
 def _derived_id(clipping: Clipping, data: bytes) -> str:

@@ -492,23 +492,3 @@ def test_a_saved_search_name_taken_gets_a_hint_that_runs(archive, name, shown):
     with pytest.raises(UsageError) as taken:
         archive.add_watch(name, "modèles")
     assert taken.value.hint == f"remove it first with 'clipper watch rm {shown}'"
-
-
-def test_check_finds_copies_of_a_clipping_that_is_gone_and_repair_regroups_them(archive):
-    story = "La marée noire atteint les plages\n\n" + " ".join(
-        f"Le paragraphe {n} décrit comment la nappe numéro {n} approche des plages "
-        f"et comment les bénévoles nettoient les rochers à marée basse."
-        for n in range(8)
-    )
-    first = archive.add_bytes(story.encode(), "a.txt", Metadata(lang="fr")).clipping
-    second = archive.add_bytes((story + " Une phrase.").encode(), "b.txt", Metadata(lang="fr"))
-    third = archive.add_bytes((story + " Deux phrases.").encode(), "c.txt", Metadata(lang="fr"))
-    archive.corpus.remove(first)  # as an older clipper's rm left it: copies name it still
-    found = archive.check()
-    groups = [p for p in found.problems if p.kind == "group"]
-    assert sorted(p.target for p in groups) == sorted([second.clipping.id, third.clipping.id])
-    assert all(p.detail == f"near-duplicate of {first.id}, which is gone" for p in groups)
-    archive.check(repair=True)
-    assert archive.check().problems == []
-    head, copy = archive.get(second.clipping.id), archive.get(third.clipping.id)
-    assert head.duplicate_of is None and copy.duplicate_of == head.id
