@@ -734,21 +734,6 @@ def run_search(
     return len(ordered), ordered[offset : offset + limit], counts
 
 
-def count_matches(searcher: Any, q: Any, filter_q: Any | None) -> int:
-    """How many documents match ``q`` and the filter.
-
-    Not Whoosh's top-k collector: once its page is full it drops the parts
-    of an OR whose best score cannot reach the page, and their documents
-    from the count with them.
-    """
-    counter = _PageCollector(0, scored=False)
-    collector: Any = counter
-    if filter_q is not None:
-        collector = collectors.FilterCollector(collector, filter_q)
-    searcher.search_with_collector(q, collector)
-    return counter.total
-
-
 # -- relaxed matching ---------------------------------------------------------
 
 # Strict (every word) is kept when it finds at least this many clippings; fewer
