@@ -127,23 +127,15 @@ class OnePassTokens:
 
         token = Token(positions, chars, mode=mode, **kwargs)
         for form, pos, start, end in self._exact.analysed(value, mode):
-            emitted = {form}
-            for text in self._with_stems(form):
-                if text in emitted:
-                    continue
-                emitted.add(text)
+            # The form, then each distinct stem, all at the form's position.
+            texts = dict.fromkeys([form, *self._with_stems(form)])
+            for text in texts:
                 token.text, token.boost, token.stopped = text, 1.0, False
                 if positions:
                     token.pos = start_pos + pos
                 if chars:
                     token.startchar, token.endchar = start, end
                 yield token
-            token.text, token.boost, token.stopped = form, 1.0, False
-            if positions:
-                token.pos = start_pos + pos
-            if chars:
-                token.startchar, token.endchar = start, end
-            yield token
 
     def _with_stems(self, form: str) -> Iterator[str]:
         for lang in self.languages:
