@@ -543,14 +543,14 @@ def _headings_before_paragraphs(tree: HtmlElement) -> list[tuple[str, str]]:
     """``(heading, the paragraph right after it)`` for each <h2>-<h4> of a page."""
     pairs = []
     for heading in tree.iter("h2", "h3", "h4"):
-        text = _SPACES.sub(" ", heading.text_content()).strip()
+        text = _clean(heading.text_content())
         if not text or len(text.split()) > HEADING_MAX_WORDS:
             continue
-        following = heading.getnext()
-        while following is not None and not _SPACES.sub(" ", following.text_content()).strip():
-            following = following.getnext()
-        if following is not None and following.tag in ("p", "div"):
-            pairs.append((text, _SPACES.sub(" ", following.text_content()).strip()))
+        # The first sibling holding text: the paragraph the heading introduces.
+        texts = ((s.tag, _clean(s.text_content())) for s in heading.itersiblings())
+        tag, paragraph = next(((t, p) for t, p in texts if p), (None, None))
+        if tag in ("p", "div") and paragraph:
+            pairs.append((text, paragraph))
     return pairs
 
 
