@@ -183,9 +183,9 @@ def _reporters(text: str) -> list[str] | None:
         name, has_place, _ = part.partition(" in ")
         if _is_person_name(name):
             names.append(name.strip())
+            after_place = bool(has_place)
         elif not after_place or has_place:
             return None
-        after_place = bool(has_place) or (after_place and not _is_person_name(name))
     return names or None
 
 
