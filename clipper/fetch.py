@@ -50,9 +50,6 @@ def fetch(url: str, *, timeout: float = TIMEOUT_SECONDS, max_bytes: int = MAX_BY
 
     try:
         request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
-    except ValueError as exc:  # "http://[::1", a host urllib cannot split
-        raise InputError(url, f"not a valid web address ({exc})") from None
-    try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             content_type = response.headers.get_content_type()
             if content_type not in ACCEPTED_TYPES:
@@ -76,7 +73,7 @@ def fetch(url: str, *, timeout: float = TIMEOUT_SECONDS, max_bytes: int = MAX_BY
         raise InputError(url, f"cannot connect: {reason}") from None
     except TimeoutError:
         raise InputError(url, f"timed out after {timeout:g} s") from None
-    except (http.client.InvalidURL, ValueError) as exc:  # a space or a bad port in the address
+    except (http.client.InvalidURL, ValueError) as exc:  # "http://[::1", a space in the host
         raise InputError(url, f"not a valid web address ({exc})") from None
     except (ConnectionError, OSError) as exc:
         raise InputError(url, f"connection failed: {exc}") from None

@@ -244,7 +244,6 @@ class Corpus:
         except OSError as exc:
             raise CorpusError(f"cannot remove clipping {clipping.id}: {exc.strerror}") from exc
 
-
     def remove_unreadable(self, clipping_id: str) -> None:
         """Delete a clipping by its file's id, its metadata unreadable or naming
         another clipping: that file and its originals.
