@@ -873,6 +873,8 @@ def _free_word(part: Any) -> str | None:
 
 def as_typed(words: Sequence[str], query: str) -> list[str]:
     """Query words as the query wrote them (``greve`` -> ``grève``), to show them."""
+    if not words:  # most searches drop none: the query is not read again
+        return []
     typed: dict[str, str] = {}
     span = (-1, -1)
     for form, start, end in word_forms(query, len(query)):
