@@ -943,7 +943,7 @@ def relaxed_search(
         return all_words_scored(searcher, required, deadline) or query
 
     if sort == "relevance":  # boosts order nothing else
-        q = other_language_stems_demoted(searcher, q)
+        q = words_weighed(searcher, q)
     words, others = split_words(q, repeats)
     content = [w for w in words if not is_stopword(w.text)]
     names = [w.text for w in content]
@@ -1103,35 +1103,69 @@ LANGUAGE_MIN_CLIPPINGS = 3
 LANGUAGE_SHARE = 0.9
 
 
-def other_language_stems_demoted(searcher: Any, q: Any) -> Any:
-    """``q`` with each free word's other-language stem terms weighed down."""
+def words_weighed(searcher: Any, q: Any) -> Any:
+    """``q`` with each free word's terms weighing as the word (see
+    :func:`_terms_weighed`) and its other-language stems weighed down."""
     parts = list(q.subqueries) if isinstance(q, wq.And) else [q]
     changed = False
     for number, part in enumerate(parts):
         word = _free_word(part)
         if word is None or " " in word or not isinstance(part, wq.Or):
             continue
-        terms = {t.fieldname: t.text for t in part.subqueries if isinstance(t, wq.Term)}
-        stems = {
-            lang: terms[f"body_{lang}"] for lang in STEMMED_LANGUAGES if f"body_{lang}" in terms
-        }
-        if len(stems) < len(STEMMED_LANGUAGES) or len(set(stems.values())) < 2:
-            continue  # a stop word, or one stem for both: nothing to tell apart
-        lang = word_language(searcher, word, stems)
-        if lang is None:
+        terms = list(part.subqueries)
+        if not all(isinstance(t, wq.Term) for t in terms):
             continue
-        others = {f"{f}_{o}" for o in STEMMED_LANGUAGES if o != lang for f in ("title", "body")}
-        parts[number] = wq.Or(
-            [
-                _boosted(t, OTHER_LANGUAGE_STEM_WEIGHT) if t.fieldname in others else t
-                for t in part.subqueries
-            ],
-            boost=part.boost,
-        )
+        weighed = _terms_weighed(searcher, terms, _other_language_fields(searcher, word, terms))
+        if all(new is old for new, old in zip(weighed, terms, strict=True)):
+            continue
+        parts[number] = wq.Or(weighed, boost=part.boost)
         changed = True
     if not changed:
         return q
     return wq.And(parts, boost=q.boost) if isinstance(q, wq.And) else parts[0]
+
+
+def _terms_weighed(
+    searcher: Any, terms: Sequence[Any], other_language: Collection[str] = ()
+) -> list[Any]:
+    """One word's terms, each reweighed to score with the word's idf, that of
+    its commonest term (``other_language`` fields aside, and weighed down).
+
+    Each field's own idf would make a form rarer than its stem (*computerized*
+    against *computer*) or a title word rarer than the same word in texts weigh
+    more than the word does: one idf per word, as BM25F has, and the same the
+    word weighs with when relaxing. Set as boosts, it scores alike wherever
+    the terms are scored (Whoosh's matchers or postings).
+    """
+    reader = searcher.reader()
+    count = searcher.doc_count_all()
+    documents = [_documents(reader, t.fieldname, t.text) for t in terms]
+    common = max(
+        (n for t, n in zip(terms, documents, strict=True) if t.fieldname not in other_language),
+        default=0,
+    )
+    weighed = []
+    for term, n in zip(terms, documents, strict=True):
+        factor = bm25_idf(common, count) / bm25_idf(n, count) if 0 < n < common else 1.0
+        if term.fieldname in other_language:
+            factor *= OTHER_LANGUAGE_STEM_WEIGHT
+        weighed.append(term if factor == 1 else _boosted(term, factor))
+    return weighed
+
+
+def _other_language_fields(searcher: Any, word: str, terms: Sequence[Any]) -> frozenset[str]:
+    """The stemmed fields of the language ``word`` is not of, if it is of one
+    (see :func:`word_language`)."""
+    by_field = {t.fieldname: t.text for t in terms}
+    stems = {
+        lang: by_field[f"body_{lang}"] for lang in STEMMED_LANGUAGES if f"body_{lang}" in by_field
+    }
+    if len(stems) < len(STEMMED_LANGUAGES) or len(set(stems.values())) < 2:
+        return frozenset()  # a stop word, or one stem for both: nothing to tell apart
+    lang = word_language(searcher, word, stems)
+    if lang is None:
+        return frozenset()
+    return frozenset(f"{f}_{o}" for o in STEMMED_LANGUAGES if o != lang for f in ("title", "body"))
 
 
 def word_language(searcher: Any, word: str, stems: Mapping[str, str]) -> str | None:
@@ -1448,17 +1482,27 @@ def _with_feedback(
     best = picked[0][0]
     head = sorted(order[:FEEDBACK_RERANK], key=candidates.__getitem__)
     docnums = [candidates[i] for i in head]
-    postings = [
-        _postings_among(searcher, name, text, boost * wt / best, docnums)
+    terms = [
+        term
         for wt, form in picked
-        for name, boost in TEXT_FIELDS.items()
-        if (text := form if name in _EXACT_FIELDS else stem_word(name.rsplit("_", 1)[1], form))
+        for term in _terms_weighed(searcher, _word_terms(form, wt / best))
     ]
+    postings = [_postings_among(searcher, t.fieldname, t.text, t.boost, docnums) for t in terms]
     extra = _bm25_scores(searcher, docnums, postings)
     rescored = list(scores)
     for i, more in zip(head, extra, strict=True):
         rescored[i] += more
     return rescored
+
+
+def _word_terms(form: str, boost: float) -> list[Any]:
+    """The terms an unfielded word searches, as the parser makes them."""
+    terms = []
+    for name, field_boost in TEXT_FIELDS.items():
+        text = form if name in _EXACT_FIELDS else stem_word(name.rsplit("_", 1)[1], form)
+        if text:
+            terms.append(wq.Term(name, text, boost=field_boost * boost))
+    return terms
 
 
 class DocList(wq.Query):

@@ -416,6 +416,50 @@ def test_without_the_demotion_the_title_stem_ranks_first(
     assert _ranked(archive, "cocoa", bilingual)[0] == "coco"
 
 
+def _harvests_and_storms(archive: Archive, tmp_path: Path) -> None:
+    """Sixty English clippings: "harvested" in two, though thirty hold its stem
+    (harvest, harvests); "storms" in twenty-five, always written so."""
+    texts = [f"Farmers harvested the wheat early, report {n}." for n in range(2)]
+    texts += [f"The harvest and the harvests of the region, report {n}." for n in range(28)]
+    texts += [f"Storms hit the coast again, report {n}." for n in range(25)]
+    texts += [f"Markets were quiet on the day, report {n}." for n in range(5)]
+    lines = [
+        json.dumps({"title": f"Report {n}", "text": text, "lang": "en"})
+        for n, text in enumerate(texts)
+    ]
+    path = tmp_path / "harvests.jsonl"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    assert archive.import_jsonl(path).counts["added"] == 60
+
+
+def test_a_rare_form_of_a_common_word_weighs_as_the_word(archive: Archive, tmp_path: Path) -> None:
+    # "harvested" is rare as written but its word is in thirty clippings;
+    # "storms", in twenty-five, is the rarer word: its clippings come first,
+    # then those with the form typed, then those with another form.
+    _harvests_and_storms(archive, tmp_path)
+    hits = archive.search("harvested storms", match="any", limit=60).hits
+    assert len(hits) == 55
+    assert all("Storms" in hit.clipping.text for hit in hits[:25])
+    assert all("harvested" in hit.clipping.text for hit in hits[25:27])
+    # Relaxing drops the commoner word: its form does not make it rarer.
+    result = archive.search("harvested storms", limit=60)
+    assert (len(result.hits), result.dropped) == (25, ["harvested"])
+
+
+def test_each_term_of_a_word_scores_with_the_words_idf(archive: Archive, tmp_path: Path) -> None:
+    from whoosh.index import open_dir
+
+    _harvests_and_storms(archive, tmp_path)
+    with open_dir(str(archive.corpus.index_dir)).searcher() as searcher:
+        q = searching.user_query(searching.make_parser(searcher.schema), "harvested")
+        weighed = searching.words_weighed(searcher, q)
+        idf = searching.bm25_idf(30, 60)  # the stem's: harvest, harvests, harvested
+        for term, plain in zip(weighed.subqueries, q.subqueries, strict=True):
+            if searching.doc_frequency(searcher.reader(), term.fieldname, term.text):
+                own = searching.lucene_idf(searcher, term.fieldname, term.text)
+                assert term.boost * own == pytest.approx(plain.boost * idf), term
+
+
 def test_a_words_language_is_that_of_the_clippings_holding_it(
     archive: Archive, bilingual: dict[str, str]
 ) -> None:

@@ -65,7 +65,7 @@ def index(archive: Archive, tmp_path: Path) -> Iterator[SearchIndex]:
 
 def _words(searcher: Any, text: str) -> list[searching.QueryWord]:
     q = searching.user_query(searching.make_parser(searcher.schema), text)
-    q = searching.other_language_stems_demoted(searcher, q)
+    q = searching.words_weighed(searcher, q)
     words, others = searching.split_words(q)
     assert not others
     return words
@@ -242,7 +242,7 @@ def test_boosted_or_repeated_words_are_scored_as_whoosh_scores_them(
         q = searching.user_query(searching.make_parser(searcher.schema), text)
         outcome = searching.relaxed_search(searcher, q, None, 40, 0, match="all")
         expected = searching.run_search(
-            searcher, searching.other_language_stems_demoted(searcher, q), None, 40, 0
+            searcher, searching.words_weighed(searcher, q), None, 40, 0
         )
         assert outcome.total == expected[0] > 10
         assert [(h.id, round(h.score, 9)) for h in outcome.hits] == [
