@@ -763,14 +763,15 @@ QUESTION_WORDS = 6
 MAX_SCORED = 300
 # Clippings tied with the last of them scored besides (see relaxed_search).
 MAX_TIED = 3000
-# Pseudo-relevance feedback for questions: the words most typical of the
-# first FEEDBACK_DOCS clippings (in FEEDBACK_MIN_DOCS of them or more,
-# weighted by frequency and rarity; the FEEDBACK_POOL most frequent looked
-# up, those in more than FEEDBACK_MAX_SHARE of the clippings left out, as
-# for COMMON_SHARE) are
-# added to the question, at most FEEDBACK_WORDS, the best weighing as one of
-# its words, and re-rank its first FEEDBACK_RERANK clippings. The caps keep a
-# question's cost bounded; docs/relevance.md has the measurements.
+# Pseudo-relevance feedback for questions (a relevance model, RM3): the words
+# most typical of the first FEEDBACK_DOCS clippings (in FEEDBACK_MIN_DOCS of
+# them or more, weighted by frequency and rarity; the FEEDBACK_POOL most
+# frequent looked up, those in more than FEEDBACK_MAX_SHARE of the clippings
+# left out, as for COMMON_SHARE), at most FEEDBACK_WORDS, the question's own
+# words among them, are added to the question with FEEDBACK_WEIGHT times its
+# weight, shared in proportion, and re-rank its first FEEDBACK_RERANK
+# clippings. The caps keep a question's cost bounded; docs/relevance.md has
+# the measurements.
 FEEDBACK_DOCS = 10
 FEEDBACK_MIN_DOCS = 2
 FEEDBACK_WORDS = 12
@@ -778,6 +779,7 @@ FEEDBACK_POOL = 100
 FEEDBACK_MAX_SHARE = 0.1
 FEEDBACK_CHARS = 3000
 FEEDBACK_RERANK = 200
+FEEDBACK_WEIGHT = 1.0
 
 
 class LuceneBM25F(scoring.BM25F):
@@ -1446,8 +1448,6 @@ def _with_feedback(
     order = sorted(range(len(candidates)), key=lambda i: -rank(candidates[i], scores[i]))
     feedback = order[:FEEDBACK_DOCS]
     mass = sum(scores[i] for i in feedback) or 1.0
-    # The question's own words, in any form, are not feedback.
-    stems = {stem_word(lang, w.text) for w in found for lang in STEMMED_LANGUAGES}
     weight: dict[str, float] = defaultdict(float)
     seen_in: Counter[str] = Counter()
     for i in feedback:
@@ -1465,12 +1465,7 @@ def _with_feedback(
     count = searcher.doc_count_all()
     picked: list[tuple[float, str]] = []
     common = max(FEEDBACK_MAX_SHARE * count, COMMON_MIN_DOCUMENTS)
-    pool = [
-        (wt, form)
-        for form, wt in weight.items()
-        if seen_in[form] >= FEEDBACK_MIN_DOCS
-        and not any(stem_word(lang, form) in stems for lang in STEMMED_LANGUAGES)
-    ]
+    pool = [(wt, form) for form, wt in weight.items() if seen_in[form] >= FEEDBACK_MIN_DOCS]
     # The rarity of the most frequent ones only: a lookup per word is costly.
     for wt, form in sorted(pool, reverse=True)[:FEEDBACK_POOL]:
         documents = doc_frequency(reader, "body", form)
@@ -1479,13 +1474,15 @@ def _with_feedback(
     picked = sorted(picked, reverse=True)[:FEEDBACK_WORDS]
     if not picked:
         return scores
-    best = picked[0][0]
+    # The question's words are in the model too, as in RM3: those its best
+    # clippings use most gain weight.
+    share = FEEDBACK_WEIGHT * sum(w.repeats for w in found) / sum(wt for wt, _ in picked)
     head = sorted(order[:FEEDBACK_RERANK], key=candidates.__getitem__)
     docnums = [candidates[i] for i in head]
     terms = [
         term
         for wt, form in picked
-        for term in _terms_weighed(searcher, _word_terms(form, wt / best))
+        for term in _terms_weighed(searcher, _word_terms(form, wt * share))
     ]
     postings = [_postings_among(searcher, t.fieldname, t.text, t.boost, docnums) for t in terms]
     extra = _bm25_scores(searcher, docnums, postings)

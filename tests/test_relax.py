@@ -460,6 +460,34 @@ def test_each_term_of_a_word_scores_with_the_words_idf(archive: Archive, tmp_pat
                 assert term.boost * own == pytest.approx(plain.boost * idf), term
 
 
+def test_feedback_weighs_up_the_question_words_its_best_clippings_use(
+    archive: Archive, tmp_path: Path
+) -> None:
+    # "glaciers" and "reefs" are each in eleven clippings, once in "glacier"
+    # and in "reef" (the shorter, so first on words alone); the clippings
+    # holding most of the question say "glaciers" again and again, so the
+    # question is taken to be about glaciers rather than reefs.
+    texts = [
+        f"Glaciers in the Alps are retreating: the glaciers melt and scientists "
+        f"survey the glaciers every summer, station {n}."
+        for n in range(10)
+    ]
+    texts += [f"Reefs were part of a list of words in notebook {n}." for n in range(10)]
+    texts += [f"Markets were quiet on the day in town {n}." for n in range(20)]
+    texts += ["The word glaciers came up once in the long meeting notes today.", "Reefs, once."]
+    lines = [
+        json.dumps({"title": f"Note {n}", "text": t, "lang": "en"}) for n, t in enumerate(texts)
+    ]
+    path = tmp_path / "notes.jsonl"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    assert archive.import_jsonl(path).counts["added"] == len(texts)
+    question = "glaciers reefs retreating alps survey scientists"
+    hits = archive.search(question, limit=60).hits
+    texts_found = [hit.clipping.text for hit in hits]
+    glacier = texts_found.index(texts[-2])
+    assert all(glacier < n for n, text in enumerate(texts_found) if text.startswith("Reefs"))
+
+
 def test_a_words_language_is_that_of_the_clippings_holding_it(
     archive: Archive, bilingual: dict[str, str]
 ) -> None:
