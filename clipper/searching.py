@@ -919,6 +919,7 @@ def relaxed_search(
         query: Any,
         rank: Callable[[int, float], float] | None = None,
         words_of: Callable[[int], int] | None = None,
+        counted: bool = True,
     ) -> Any:
         return run_search(
             searcher,
@@ -928,7 +929,7 @@ def relaxed_search(
             offset,
             sort=sort,
             collapse=collapse,
-            facets=facets,
+            facets=facets if counted else (),
             deadline=deadline,
             rank=rank,
             words_of=words_of,
@@ -1050,9 +1051,9 @@ def relaxed_search(
         relaxed_q = wq.AndMaybe(must, wq.Or(queries[required:])) if queries[required:] else must
     else:
         relaxed_q = _and([*others, wq.Or(queries)])
-    if sort == "relevance" and not collapse and not facets and not others:
+    if sort == "relevance" and not collapse and not others:
         # Score only the clippings holding the largest shares of the query's
-        # weight, and count the rest from the sets.
+        # weight, and count the rest (and the facets) from the sets.
         domain = _domain(sets[:required]) if required else set().union(*sets)
         if filter_q is not None:
             domain &= set(searcher.docs_for_query(filter_q))
@@ -1081,7 +1082,9 @@ def relaxed_search(
         scores = _bm25_scores(searcher, candidates, postings, deadline)
         if question and text_of is not None and candidates:
             scores = _with_feedback(searcher, candidates, scores, rank, found, text_of)
-        _, hits, counts = run(DocList(candidates, scores), rank, words_of)
+        _check_facets(facets)
+        _, hits, _ = run(DocList(candidates, scores), rank, words_of, counted=False)
+        counts = _facet_counts(searcher, sorted(domain), facets) if facets else {}
         total = len(domain)
     else:
         total, hits, counts = run(relaxed_q, rank, words_of)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -460,13 +461,12 @@ def test_each_term_of_a_word_scores_with_the_words_idf(archive: Archive, tmp_pat
                 assert term.boost * own == pytest.approx(plain.boost * idf), term
 
 
-def test_feedback_weighs_up_the_question_words_its_best_clippings_use(
-    archive: Archive, tmp_path: Path
-) -> None:
-    # "glaciers" and "reefs" are each in eleven clippings, once in "glacier"
-    # and in "reef" (the shorter, so first on words alone); the clippings
-    # holding most of the question say "glaciers" again and again, so the
-    # question is taken to be about glaciers rather than reefs.
+GLACIER_QUESTION = "glaciers reefs retreating alps survey scientists"
+
+
+def _glacier_notes(archive: Archive, tmp_path: Path) -> list[str]:
+    """Words "glaciers" and "reefs" in eleven clippings each; the ten holding most
+    of GLACIER_QUESTION say "glaciers" again and again. The texts, in order."""
     texts = [
         f"Glaciers in the Alps are retreating: the glaciers melt and scientists "
         f"survey the glaciers every summer, station {n}."
@@ -475,17 +475,47 @@ def test_feedback_weighs_up_the_question_words_its_best_clippings_use(
     texts += [f"Reefs were part of a list of words in notebook {n}." for n in range(10)]
     texts += [f"Markets were quiet on the day in town {n}." for n in range(20)]
     texts += ["The word glaciers came up once in the long meeting notes today.", "Reefs, once."]
+    sources = ["Le Monde", "Reuters", "AFP"]
     lines = [
-        json.dumps({"title": f"Note {n}", "text": t, "lang": "en"}) for n, t in enumerate(texts)
+        json.dumps({"title": f"Note {n}", "text": t, "lang": "en", "source": sources[n % 3]})
+        for n, t in enumerate(texts)
     ]
     path = tmp_path / "notes.jsonl"
     path.write_text("\n".join(lines), encoding="utf-8")
     assert archive.import_jsonl(path).counts["added"] == len(texts)
-    question = "glaciers reefs retreating alps survey scientists"
-    hits = archive.search(question, limit=60).hits
-    texts_found = [hit.clipping.text for hit in hits]
-    glacier = texts_found.index(texts[-2])
-    assert all(glacier < n for n, text in enumerate(texts_found) if text.startswith("Reefs"))
+    return texts
+
+
+def test_feedback_weighs_up_the_question_words_its_best_clippings_use(
+    archive: Archive, tmp_path: Path
+) -> None:
+    # The clipping saying "glaciers" once ranks above those saying "reefs"
+    # once, though the shortest of them ranks first on the words alone: the
+    # question is taken to be about what its best clippings say most.
+    texts = _glacier_notes(archive, tmp_path)
+    found = [hit.clipping.text for hit in archive.search(GLACIER_QUESTION, limit=60).hits]
+    glacier = found.index(texts[-2])
+    assert all(glacier < n for n, text in enumerate(found) if text.startswith("Reefs"))
+
+
+def test_a_question_ranks_alike_with_facets_and_counts_every_match(
+    archive: Archive, tmp_path: Path
+) -> None:
+    # The page asks for facets: its ranking must be the command line's.
+    _glacier_notes(archive, tmp_path)
+    plain = archive.search(GLACIER_QUESTION, limit=60)
+    faceted = archive.search(GLACIER_QUESTION, limit=60, facets=("source", "lang"))
+    assert plain.relaxed and faceted.relaxed
+    assert [(h.clipping.id, h.score) for h in faceted.hits] == [
+        (h.clipping.id, h.score) for h in plain.hits
+    ]
+    # 10 glacier stations, 10 reef notebooks and the two single notes.
+    assert faceted.total == plain.total == 22
+    assert faceted.facets["lang"] == [("en", 22)]
+    assert sum(n for _, n in faceted.facets["source"]) == 22
+    assert dict(faceted.facets["source"]) == dict(
+        Counter(["Le Monde", "Reuters", "AFP"][n % 3] for n in [*range(20), 40, 41])
+    )
 
 
 def test_a_words_language_is_that_of_the_clippings_holding_it(
