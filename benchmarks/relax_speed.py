@@ -1,6 +1,6 @@
 """Search latency of relaxed questions and short queries, in process.
 
-    python benchmarks/relax_speed.py CORPUS [--queries 100] [--seed 7]
+    python benchmarks/relax_speed.py CORPUS [--queries 100] [--seed 7] [--facets]
 
 Queries are drawn from the corpus itself with a seeded generator: a
 *question* is 8 consecutive words of a clipping's text (with its stop words,
@@ -9,7 +9,8 @@ is relaxed); a *pair* is two words of a title. Some queries of each kind,
 drawn first, warm the process up (index opened, caches filled); then each
 query is timed the first time it is asked, as a new query would be (a query
 asked again finds what a search keeps per opened index). p50 and p95 per
-kind are printed. The corpus is only read.
+kind are printed. ``--facets`` asks for every facet, as the web page does.
+The corpus is only read.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import time
 
 from clipper.archive import Archive
 from clipper.errors import ClipperError
+from clipper.options import FACETS
 
 WORD = re.compile(r"[^\W\d_]{2,}")
 WARM_UP = 20  # queries of each kind asked before the timed ones
@@ -32,7 +34,9 @@ def main() -> None:
     parser.add_argument("corpus")
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--facets", action="store_true", help="count every facet")
     args = parser.parse_args()
+    facets = FACETS if args.facets else ()
     archive = Archive.open(args.corpus)
     rng = random.Random(args.seed)
     ids = archive.clipping_ids()
@@ -50,7 +54,7 @@ def main() -> None:
             pairs.append(" ".join(rng.sample(title, 2)))
     for query in questions[:WARM_UP] + pairs[:WARM_UP]:
         try:
-            archive.search(query, limit=10)
+            archive.search(query, limit=10, facets=facets)
         except ClipperError:  # an older clipper refuses some (too broad)
             pass
     for kind, queries in (
@@ -62,7 +66,7 @@ def main() -> None:
         for query in queries:
             start = time.perf_counter()
             try:
-                result = archive.search(query, limit=10)
+                result = archive.search(query, limit=10, facets=facets)
                 relaxed += bool(getattr(result, "relaxed", False))
             except ClipperError:
                 refused += 1
