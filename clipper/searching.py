@@ -764,14 +764,14 @@ MAX_SCORED = 300
 # Clippings tied with the last of them scored besides (see relaxed_search).
 MAX_TIED = 3000
 # Pseudo-relevance feedback for questions (a relevance model, RM3): the words
-# most typical of the first FEEDBACK_DOCS clippings (in FEEDBACK_MIN_DOCS of
-# them or more, weighted by frequency and rarity; the FEEDBACK_POOL most
-# frequent looked up, those in more than FEEDBACK_MAX_SHARE of the clippings
-# left out, as for COMMON_SHARE), at most FEEDBACK_WORDS, the question's own
-# words among them, are added to the question with FEEDBACK_WEIGHT times its
-# weight, shared in proportion, and re-rank its first FEEDBACK_RERANK
-# clippings. The caps keep a question's cost bounded; docs/relevance.md has
-# the measurements.
+# most typical of the first FEEDBACK_DOCS clippings (a near-duplicate group
+# counting once; words in FEEDBACK_MIN_DOCS of them or more, weighted by
+# frequency and rarity; the FEEDBACK_POOL most frequent looked up, those in
+# more than FEEDBACK_MAX_SHARE of the clippings left out, as for
+# COMMON_SHARE), at most FEEDBACK_WORDS, the question's own words among them,
+# are added to the question with FEEDBACK_WEIGHT times its weight, shared in
+# proportion, and re-rank its first FEEDBACK_RERANK clippings. The caps keep
+# a question's cost bounded; docs/relevance.md has the measurements.
 FEEDBACK_DOCS = 10
 FEEDBACK_MIN_DOCS = 2
 FEEDBACK_WORDS = 12
@@ -1449,12 +1449,13 @@ def _with_feedback(
     """``scores`` with the feedback words' scores added to the first
     :data:`FEEDBACK_RERANK` candidates (see :data:`FEEDBACK_DOCS`)."""
     order = sorted(range(len(candidates)), key=lambda i: -rank(candidates[i], scores[i]))
-    feedback = order[:FEEDBACK_DOCS]
-    mass = sum(scores[i] for i in feedback) or 1.0
+    feedback = _feedback_clippings(searcher, [candidates[i] for i in order])
+    mass = sum(scores[order[n]] for n in feedback) or 1.0
     weight: dict[str, float] = defaultdict(float)
     seen_in: Counter[str] = Counter()
-    for i in feedback:
-        text = text_of(searcher.stored_fields(candidates[i])["id"])
+    for n, clipping_id in feedback.items():
+        i = order[n]
+        text = text_of(clipping_id)
         forms = Counter(
             form
             for form, _, _ in word_forms(text, FEEDBACK_CHARS)
@@ -1493,6 +1494,23 @@ def _with_feedback(
     for i, more in zip(head, extra, strict=True):
         rescored[i] += more
     return rescored
+
+
+def _feedback_clippings(searcher: Any, ranked: Sequence[int]) -> dict[int, str]:
+    """The first :data:`FEEDBACK_DOCS` of ``ranked`` (document numbers, best
+    first) a near-duplicate group at a time: ``{position: clipping id}``. A
+    wire story republished five times must not make five of the ten."""
+    chosen: dict[int, str] = {}
+    groups: set[str] = set()
+    for position, docnum in enumerate(ranked):
+        stored = searcher.stored_fields(docnum)
+        group = stored.get("group") or stored["id"]
+        if group not in groups:
+            groups.add(group)
+            chosen[position] = stored["id"]
+            if len(chosen) == FEEDBACK_DOCS:
+                break
+    return chosen
 
 
 def _word_terms(form: str, boost: float) -> list[Any]:

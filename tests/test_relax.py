@@ -498,6 +498,66 @@ def test_feedback_weighs_up_the_question_words_its_best_clippings_use(
     assert all(glacier < n for n, text in enumerate(found) if text.startswith("Reefs"))
 
 
+FLOOD_WIRE = (
+    "River floods cut roads across the north\n\n"
+    "Heavy rain swelled the rivers of the north on {day}, cutting roads between "
+    "several towns and forcing hundreds of families to leave their homes, the regional "
+    "authorities said. Rescue teams worked through the night, schools will stay closed "
+    "and the railway line along the valley remains shut while engineers check its "
+    "bridges. No one was reported hurt, but farmers fear for their winter crops after "
+    "the water covered fields and orchards for a second time this year.\n"
+)
+
+
+def test_a_republished_story_counts_once_among_the_feedback_clippings(
+    archive: Archive,
+) -> None:
+    copies = []
+    for outlet, day in (
+        ("Daily", "Monday"),
+        ("Courier", "Monday night"),
+        ("Post", "Monday evening"),
+    ):
+        text = FLOOD_WIRE.format(day=day) + f"\n{outlet}, with agencies\n"
+        outcome = archive.add_bytes(text.encode(), f"{outlet}.txt", Metadata(lang="en"))
+        copies.append(outcome.clipping.id)
+    assert archive.get(copies[2]).group == copies[0]  # grouped as near-duplicates
+    subjects = (
+        "markets",
+        "tennis",
+        "elections",
+        "museums",
+        "bakeries",
+        "satellites",
+        "vineyards",
+        "harbours",
+        "libraries",
+        "glaciers",
+        "orchestras",
+        "airports",
+    )
+    others = [
+        archive.add_bytes(
+            f"On {subject}\n\nA brief about {subject}.\n".encode(),
+            f"{subject}.txt",
+            Metadata(lang="en"),
+        ).clipping.id
+        for subject in subjects
+    ]
+    from whoosh.index import open_dir
+
+    with open_dir(str(archive.corpus.index_dir)).searcher() as searcher:
+        docnum = {i: searcher.document_number(id=i) for i in [*copies, *others]}
+        ranked = [docnum[i] for i in [copies[1], copies[0], others[0], copies[2], *others[1:]]]
+        chosen = searching._feedback_clippings(searcher, ranked)
+    # Positions in the ranking and ids: the best copy, then the notes in order.
+    assert list(chosen.items()) == [
+        (0, copies[1]),
+        (2, others[0]),
+        *((n, others[n - 3]) for n in range(4, 4 + searching.FEEDBACK_DOCS - 2)),
+    ]
+
+
 def test_a_question_ranks_alike_with_facets_and_counts_every_match(
     archive: Archive, tmp_path: Path
 ) -> None:
