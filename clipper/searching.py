@@ -145,6 +145,8 @@ class _FieldExpansionPlugin(Plugin):
             if isinstance(node, WildcardPlugin.WildcardNode | _Fuzzy.FuzzyTermNode):
                 # These nodes skip analysis: fold them as the analyzer would.
                 node.text = fold(node.text.lower())
+            elif node.fieldname == "lang" and isinstance(node, syntax.WordNode):
+                node.text = language_code(node.text)  # lang:English, lang:FR as --lang reads them
             if node.fieldname is None:
                 targets = TEXT_FIELDS
             elif node.fieldname in FIELD_GROUPS:

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from clipper.archive import Archive
-from clipper.errors import QuerySyntaxError
+from clipper.errors import LanguageError, QuerySyntaxError
 from clipper.ingest import Metadata
 from clipper.searching import Filters
 
@@ -79,6 +79,10 @@ def _keys(result, ids) -> list[str]:
         ('source:"le progrès"', ["train"]),
         ("tag:economie", ["bank"]),
         ("lang:en", ["bank"]),
+        ("lang:EN", ["bank"]),  # a language as --lang reads it: code, tag or name
+        ("lang:English", ["bank"]),
+        ("lang:en-GB", ["bank"]),
+        ("modèles NOT lang:anglais", ["phi", "museum"]),
         ("title:musee", ["museum"]),
         ("title:modèle", ["phi"]),  # title group includes the stemmed title
         ("ordinat*", ["phi"]),
@@ -148,6 +152,12 @@ def test_limit_and_offset_page_through_hits(archive, ids):
 def test_malformed_queries_raise_usage_errors(archive, ids, query, message):
     with pytest.raises(QuerySyntaxError, match=message) as excinfo:
         archive.search(query)
+    assert excinfo.value.exit_code == 2
+
+
+def test_an_unknown_language_in_a_query_is_a_usage_error(archive, ids):
+    with pytest.raises(LanguageError, match=r"^unknown language 'klingon'$") as excinfo:
+        archive.search("phi lang:klingon")
     assert excinfo.value.exit_code == 2
 
 
