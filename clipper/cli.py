@@ -51,8 +51,12 @@ class ClipperCommandError(click.ClickException):
         return f"{message}\nHint: {self.hint}" if self.hint else message
 
 
-# Commands whose first argument is a query, which may start with -word.
-_QUERY_COMMANDS = frozenset({"search", "export"})
+# Commands with a query argument, which may start with -word: how to pass one.
+_QUERY_USAGE = {
+    "search": 'clipper search -- "-word other words"',
+    "export": 'clipper export -- "-word other words"',
+    "watch add": 'clipper watch add NAME -- "-word other words"',
+}
 
 
 class ClipperGroup(click.Group):
@@ -65,10 +69,11 @@ class ClipperGroup(click.Group):
             raise ClipperCommandError(exc) from exc
         except click.NoSuchOption as exc:
             # "clipper search -Phi": a query starting with an excluded word.
-            if ctx.invoked_subcommand in _QUERY_COMMANDS and not exc.option_name.startswith("--"):
+            command = exc.ctx.command_path.partition(" ")[2] if exc.ctx else ""
+            usage = _QUERY_USAGE.get(command)
+            if usage and not exc.option_name.startswith("--"):
                 raise click.UsageError(
-                    f"{exc.message}\nHint: to exclude a word, put -- before the query: "
-                    f'clipper {ctx.invoked_subcommand} -- "-word other words"',
+                    f"{exc.message}\nHint: to exclude a word, put -- before the query: {usage}",
                     exc.ctx,
                 ) from exc
             raise

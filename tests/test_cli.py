@@ -746,16 +746,26 @@ def test_a_result_line_shows_a_dated_time_on_the_publisher_clock(runner):
     assert shown["date"] == "2024-03-12T23:30:00-05:00"
 
 
-@pytest.mark.parametrize("command", ["search", "export"])
-def test_a_query_starting_with_an_excluded_word_gets_a_hint(runner, command):
-    result = runner.invoke(cli, [command, "-Phi modèles"])
+@pytest.mark.parametrize(
+    ("args", "usage"),
+    [
+        (["search"], 'clipper search -- "-word other words"'),
+        (["export"], 'clipper export -- "-word other words"'),
+        (["watch", "add", "ia"], 'clipper watch add NAME -- "-word other words"'),
+    ],
+)
+def test_a_query_starting_with_an_excluded_word_gets_a_hint(runner, args, usage):
+    result = runner.invoke(cli, [*args, "-Phi modèles"])
     assert result.exit_code == 2
     error, hint = result.stderr.splitlines()[-2:]
     assert error.startswith("Error: No such option")  # click's own words vary by version
-    assert hint == (
-        "Hint: to exclude a word, put -- before the query: "
-        f'clipper {command} -- "-word other words"'
-    )
+    assert hint == f"Hint: to exclude a word, put -- before the query: {usage}"
+
+
+def test_the_hint_works(runner, news):
+    # What the hint says to type is accepted.
+    assert runner.invoke(cli, ["watch", "add", "ia", "--", "-Phi modèles"]).exit_code == 0
+    assert runner.invoke(cli, ["watch", "list", "--json"]).stdout.count("-Phi modèles") == 1
 
 
 def test_an_unknown_long_option_gets_no_such_hint(runner):
