@@ -1505,13 +1505,13 @@ def _feedback_clippings(searcher: Any, ranked: Sequence[int]) -> dict[int, str]:
     chosen: dict[int, str] = {}
     groups: set[str] = set()
     for position, docnum in enumerate(ranked):
+        if len(chosen) >= FEEDBACK_DOCS:
+            break
         stored = searcher.stored_fields(docnum)
         group = stored.get("group") or stored["id"]
         if group not in groups:
             groups.add(group)
             chosen[position] = stored["id"]
-            if len(chosen) == FEEDBACK_DOCS:
-                break
     return chosen
 
 
