@@ -1,7 +1,9 @@
 """`clipper check`: verify the corpus files and the index, and repair what can be.
 
-Every clipping: metadata parses, the original is present, and the id still
-matches the content (the original is extracted again). The index: its schema
+Every clipping: metadata parses, the original is present, the id still
+matches the content (the original is extracted again), and the language is
+a code (clippings stored before languages were read as codes may say
+"english"). The index: its schema
 version, and documents missing, extra or stale against the files. Debris:
 temporary files of interrupted writes, originals whose metadata never got
 written, abandoned index builds, a crashed writer's marker.
@@ -14,12 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from clipper.errors import ClipperError
+from clipper.errors import ClipperError, LanguageError
+from clipper.language_names import language_code
 from clipper.locking import corpus_lock, pending
 from clipper.model import Clipping, content_id
 from clipper.storage import TMP_PREFIX, Corpus
 
-ProblemKind = Literal["metadata", "original", "id", "index", "debris"]
+ProblemKind = Literal["metadata", "original", "id", "language", "index", "debris"]
 
 
 @dataclass
@@ -66,14 +69,17 @@ def check_corpus(
 ) -> CheckReport:
     with corpus_lock(corpus.root):
         report = CheckReport()
-        _check_clippings(corpus, report, progress)
+        _check_clippings(corpus, report, progress, repair)
         _check_debris(corpus, report, repair)
         _check_index(corpus, report, repair)
         return report
 
 
 def _check_clippings(
-    corpus: Corpus, report: CheckReport, progress: Callable[[int], None] | None
+    corpus: Corpus,
+    report: CheckReport,
+    progress: Callable[[int], None] | None,
+    repair: bool,
 ) -> None:
     for clipping_id in corpus.iter_ids():
         report.clippings += 1
@@ -89,6 +95,7 @@ def _check_clippings(
                 Problem("metadata", clipping_id, f"metadata names another id ({clipping.id})")
             )
             continue
+        _check_language(corpus, clipping, report, repair)
         try:
             data = corpus.read_original(clipping)
         except ClipperError as exc:
@@ -99,6 +106,27 @@ def _check_clippings(
             report.problems.append(
                 Problem("id", clipping_id, f"the original's content gives id {derived}")
             )
+
+
+def _check_language(corpus: Corpus, clipping: Clipping, report: CheckReport, repair: bool) -> None:
+    """A language stored as a name or tag is set to its code; an unknown one is
+    cleared (the clipping is then searched in every language). The index step
+    that follows reindexes the clipping."""
+    if clipping.lang is None:
+        return
+    try:
+        code: str | None = language_code(clipping.lang)
+    except LanguageError:
+        code = None
+    if code == clipping.lang:
+        return
+    action = "set to" if repair else "--repair sets it to"
+    becomes = repr(code) if code else "none, an unknown language"
+    detail = f"language {clipping.lang!r} is not a code ({action} {becomes})"
+    if repair:
+        clipping.lang = code
+        corpus.update(clipping)
+    report.problems.append(Problem("language", clipping.id, detail, repaired=repair))
 
 
 def _derived_id(clipping: Clipping, data: bytes) -> str:

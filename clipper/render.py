@@ -303,7 +303,7 @@ def check_as_text(report: CheckReport, *, repair: bool) -> str:
     fixed = len(report.repaired)
     summary = f"{fixed} repaired, {left} left" if repair else f"{left} {_plural(left, 'problem')}"
     if left and not repair:
-        summary += " (clipper check --repair fixes the index and removes debris)"
+        summary += " (clipper check --repair fixes the index and languages, removes debris)"
     lines.append(summary)
     damaged = sorted({p.target[:8] for p in report.left if p.kind in _DAMAGED_CLIPPING})
     if damaged:

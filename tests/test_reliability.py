@@ -364,6 +364,38 @@ def test_check_leaves_a_damaged_original_for_a_human(runner: CliRunner, damaged)
     assert [(p["kind"], p["target"]) for p in left] == [("id", ids[3])]
 
 
+def test_check_repair_sets_a_language_stored_as_a_name_to_its_code(
+    runner: CliRunner, tmp_path, corpus_dir
+):
+    # Versions before languages were read as codes stored --lang as typed.
+    archive = Archive.open_or_create(corpus_dir)
+    archive.import_jsonl(_articles(tmp_path, "a.jsonl", range(3)))
+    ids = sorted(archive.corpus.iter_ids())
+    for clipping_id, typed in zip(ids, ["english", "zz"], strict=False):
+        clipping = archive.corpus.read(clipping_id)
+        clipping.lang = typed
+        archive.corpus.update(clipping)
+    archive.close()
+    found = runner.invoke(cli, ["check"])
+    assert found.exit_code == 1
+    assert sorted(found.stdout.splitlines()[1:3]) == sorted(
+        [
+            f"problem: language {ids[0]}: language 'english' is not a code "
+            "(--repair sets it to 'en')",
+            f"problem: language {ids[1]}: language 'zz' is not a code "
+            "(--repair sets it to none, an unknown language)",
+        ]
+    )
+    repaired = runner.invoke(cli, ["check", "--repair"])
+    assert repaired.exit_code == 0, repaired.output
+    stored = Archive.open(corpus_dir)
+    assert (stored.get(ids[0]).lang, stored.get(ids[1]).lang) == ("en", None)
+    stored.close()
+    english = runner.invoke(cli, ["list", "--lang", "en", "--format", "ids"]).stdout.split()
+    assert ids[0] in english and ids[1] not in english
+    assert runner.invoke(cli, ["check"]).stdout == "checked 3 clippings: everything is in order\n"
+
+
 def test_search_rebuilds_an_index_of_an_older_schema(runner, damaged, corpus_dir):
     (corpus_dir / ".index" / "clipper-index.json").write_text('{"schema": 1}')
     result = runner.invoke(cli, ["search", "port", "--format", "ids", "--limit", "50"])
