@@ -1,12 +1,12 @@
 """`clipper check`: verify the corpus files and the index, and repair what can be.
 
 Every clipping: metadata parses, the original is present, the id still
-matches the content (the original is extracted again), and the language is
-a code (clippings stored before languages were read as codes may say
-"english"). The index: its schema
-version, and documents missing, extra or stale against the files. Debris:
-temporary files of interrupted writes, originals whose metadata never got
-written, abandoned index builds, a crashed writer's marker.
+matches the content (the original is extracted again), and the language is a
+code (clippings stored before languages were read as codes may say
+"english"). The index: its schema version, and documents missing, extra or
+stale against the files. Debris: temporary files of interrupted writes,
+originals whose metadata never got written, abandoned index builds, a crashed
+writer's marker.
 """
 
 from __future__ import annotations
