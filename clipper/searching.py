@@ -1024,7 +1024,8 @@ def relaxed_search(
     # are dropped: the rarest words are kept.
     common = max(COMMON_SHARE * searcher.doc_count_all(), COMMON_MIN_DOCUMENTS)
     kept_words = [w for w in found[:MAX_RELAX_WORDS] if w.documents <= common] or found[:1]
-    dropped += [w.text for w in found if w not in kept_words]
+    uncounted = [w for w in found if w not in kept_words]
+    dropped += [w.text for w in uncounted]
     sizes = sizes[: len(kept_words)]
     found = kept_words
     # Required: the rarest words that still find enough together; the most
@@ -1090,9 +1091,38 @@ def relaxed_search(
         total = len(domain)
     else:
         total, hits, counts = run(relaxed_q, rank, words_of)
+    if uncounted:
+        _count_held(searcher, hits, uncounted)
     if required:
         dropped += [w.text for w in found[required:]]
     return Outcome(total, hits, counts, names, dropped, relaxed=True)
+
+
+def _count_held(searcher: Any, hits: list[RawHit], words: Sequence[QueryWord]) -> None:
+    """Add to each hit's ``matched`` the ``words`` it holds: words too common to
+    be read for every match are looked up for the page's hits alone."""
+    docnums = {
+        id(hit): hit.docnum if hit.docnum is not None else searcher.document_number(id=hit.id)
+        for hit in hits
+    }
+    page = sorted(set(docnums.values()))
+    held: Counter[int] = Counter()
+    for word in words:
+        held.update(_holding(searcher, word.query, page))
+    for hit in hits:
+        hit.matched = (hit.matched or 0) + held[docnums[id(hit)]]
+
+
+def _holding(searcher: Any, q: Any, docnums: list[int]) -> set[int]:
+    """Which of ``docnums`` (ascending) hold the free word ``q`` (see
+    :func:`_word_docs`), reading its postings there only."""
+    found: set[int] = set()
+    for alternative in q.subqueries if isinstance(q, wq.Or) else [q]:
+        terms = alternative.subqueries if isinstance(alternative, wq.And) else [alternative]
+        found |= _domain(
+            [set(_postings_among(searcher, t.fieldname, t.text, 1.0, docnums).ids) for t in terms]
+        )
+    return found
 
 
 # A word whose exact form the archive holds (nearly) only in clippings of one

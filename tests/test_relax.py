@@ -395,6 +395,20 @@ def bilingual(archive: Archive) -> dict[str, str]:
     return found
 
 
+def test_a_word_too_common_to_count_is_still_counted_for_the_hits_shown(
+    archive: Archive, ids: dict[str, str], two_enough: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "report" (in all clippings but one) is too common to read for every
+    # match, but the hits shown say whether they hold it.
+    monkeypatch.setattr(searching, "COMMON_MIN_DOCUMENTS", 1)
+    monkeypatch.setattr(searching, "COMMON_SHARE", 0.6)  # of 8 clippings: only "report"
+    result = archive.search(QUERY, match="any", limit=10)
+    assert result.dropped == ["zzzqx", "report"]
+    matched = {key: hit.matched for key, hit in zip(_keys(result, ids), result.hits, strict=True)}
+    # "three" is the one clipping without "report".
+    assert (matched["full"], matched["three"], matched["cocoa_only"]) == (4, 3, 2)
+
+
 def _ranked(archive: Archive, query: str, ids: dict[str, str]) -> list[str]:
     by_id = {v: k for k, v in ids.items()}
     return [by_id[hit.clipping.id] for hit in archive.search(query, limit=10).hits]
