@@ -106,7 +106,7 @@ def hits_as_text(result: SearchResult, *, show_snippets: bool = True) -> str:
     else:
         lines.append(f"{result.total} {_plural(result.total, 'clipping')}, none on this page")
     if result.relaxed:
-        note = "Relaxed: not every word is found together; most words matched first"
+        note = "Relaxed: too few clippings hold every word; most words matched first"
         if result.dropped:
             note += f"; not required: {', '.join(result.dropped)}"
         lines.append(note + ".")

@@ -230,7 +230,7 @@ def test_cli_says_how_many_words_matched(
     assert sum("matched 4 of 5 words" in line for line in lines) == 1
     assert sum("matched 3 of 5 words" in line for line in lines) == 1
     assert lines[-1] == (
-        "Relaxed: not every word is found together; most words matched first; "
+        "Relaxed: too few clippings hold every word; most words matched first; "
         "not required: zzzqx, report."
     )
 

@@ -57,7 +57,7 @@ LABELS: dict[str, dict[str, str]] = {
         "empty_corpus": "The archive is empty: add a first clipping.",
         "did_you_mean": "Did you mean",
         "matched_words": "matched {n} of {m} words",
-        "relaxed": "Not every word is found together: clippings matching most words come first.",
+        "relaxed": "Too few clippings hold every word: those matching most words come first.",
         "dropped": "Not required",
         "unreadable": "{n} of the clippings found could not be read: clipper check tells why.",
         "match": "Words",
@@ -219,8 +219,8 @@ LABELS: dict[str, dict[str, str]] = {
         "did_you_mean": "Vouliez-vous dire",
         "matched_words": "{n} mots sur {m}",
         "relaxed": (
-            "Tous les mots ne sont pas trouvés ensemble : "
-            "les coupures qui en ont le plus viennent d'abord."
+            "Trop peu de coupures contiennent tous les mots : "
+            "celles qui en ont le plus viennent d'abord."
         ),
         "dropped": "Non requis",
         "unreadable": (
