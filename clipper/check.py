@@ -1,9 +1,9 @@
 """`clipper check`: verify the corpus files and the index, and repair what can be.
 
 Every clipping: metadata parses, the original is present, the id still
-matches the content (the original is extracted again), and the language is a
-code (clippings stored before languages were read as codes may say
-"english"). The index: its schema version, and documents missing, extra or
+matches the content (the original is extracted again), and the language is
+not a name or a tag (clippings stored before languages were read as codes may
+say "english"). The index: its schema version, and documents missing, extra or
 stale against the files. Debris: temporary files of interrupted writes,
 originals whose metadata never got written, abandoned index builds, a crashed
 writer's marker.
@@ -11,6 +11,7 @@ writer's marker.
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -109,24 +110,25 @@ def _check_clippings(
 
 
 def _check_language(corpus: Corpus, clipping: Clipping, report: CheckReport, repair: bool) -> None:
-    """A language stored as a name or tag is set to its code; an unknown one is
-    cleared (the clipping is then searched in every language). The index step
-    that follows reindexes the clipping."""
-    if clipping.lang is None:
+    """A language stored as a name or a tag (``english``, ``fr-FR``) is set to
+    its code; the index step that follows reindexes the clipping. A bare code
+    is left as it is, known to Babel or not: the language identifier stores
+    some that are not ISO 639-1 (``yue``, ``kab``)."""
+    if clipping.lang is None or _BARE_CODE.fullmatch(clipping.lang):
         return
     try:
-        code: str | None = language_code(clipping.lang)
+        code = language_code(clipping.lang)
     except LanguageError:
-        code = None
-    if code == clipping.lang:
-        return
+        return  # a name no table knows: nothing better to store
     action = "set to" if repair else "--repair sets it to"
-    becomes = repr(code) if code else "none, an unknown language"
-    detail = f"language {clipping.lang!r} is not a code ({action} {becomes})"
+    detail = f"language {clipping.lang!r} is not a code ({action} {code!r})"
     if repair:
         clipping.lang = code
         corpus.update(clipping)
     report.problems.append(Problem("language", clipping.id, detail, repaired=repair))
+
+
+_BARE_CODE = re.compile(r"[a-z]{2,3}")
 
 
 def _derived_id(clipping: Clipping, data: bytes) -> str:
