@@ -52,7 +52,7 @@ from clipper.analysis import (
     word_forms,
 )
 from clipper.dates import parse_range
-from clipper.errors import QuerySyntaxError, SearchTimeoutError
+from clipper.errors import LanguageError, QuerySyntaxError, SearchTimeoutError
 from clipper.fields import (
     FACET_FIELDS,
     FIELD_GROUPS,
@@ -115,7 +115,7 @@ _LEADING_WILDCARD = re.compile(r"(?:^|(?<=[\s(+\-:]))[*?]+\w\S*")
 
 
 # Fields that read their whole value themselves (a date in words, a URL, an id).
-_WHOLE_VALUE_FIELDS = frozenset({"date", "added", "url", "id"})
+_WHOLE_VALUE_FIELDS = frozenset({"date", "added", "url", "id", "lang"})
 
 
 class _FieldExpansionPlugin(Plugin):
@@ -140,13 +140,13 @@ class _FieldExpansionPlugin(Plugin):
                 # date:"15 mars 2024" is one date in words, not a phrase of terms.
                 word = syntax.WordNode(node.text).set_fieldname(node.fieldname)
                 word.startchar, word.endchar = node.startchar, node.endchar
-                group[i] = word
+                group[i] = node = word
+            if node.fieldname == "lang" and isinstance(node, syntax.WordNode):
+                node.text = _stored_language(node.text)
                 continue
             if isinstance(node, WildcardPlugin.WildcardNode | _Fuzzy.FuzzyTermNode):
                 # These nodes skip analysis: fold them as the analyzer would.
                 node.text = fold(node.text.lower())
-            elif node.fieldname == "lang" and isinstance(node, syntax.WordNode):
-                node.text = language_code(node.text)  # lang:English, lang:FR as --lang reads them
             if node.fieldname is None:
                 targets = TEXT_FIELDS
             elif node.fieldname in FIELD_GROUPS:
@@ -163,6 +163,16 @@ class _FieldExpansionPlugin(Plugin):
                 alternatives.append(alternative)
             group[i] = syntax.OrGroup(alternatives)
         return group
+
+
+def _stored_language(value: str) -> str:
+    """A ``lang:`` value as clippings store it: ``English``, ``FR``, ``fr-CA``
+    read as --lang reads them; any other value (``yue``, which the language
+    identifier stores) as the code it may be."""
+    try:
+        return language_code(value)
+    except LanguageError:
+        return value.strip().lower()
 
 
 def make_parser(schema: Any) -> QueryParser:
