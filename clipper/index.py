@@ -236,6 +236,7 @@ class SearchIndex:
             match=match if query.strip() else "all",
             sort=sort,
             repeats=repeats,
+            count_common=False,  # every match: no one reads their counts
         )
         return outcome.hits
 

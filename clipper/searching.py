@@ -912,6 +912,7 @@ def relaxed_search(
     deadline: Deadline | None = None,
     repeats: Mapping[str, int] | None = None,
     text_of: Callable[[str], str] | None = None,
+    count_common: bool = True,
 ) -> Outcome:
     """:func:`run_search` with relaxed matching (``q`` already bounded).
 
@@ -922,7 +923,9 @@ def relaxed_search(
     found; if none is enough, any word matches. ``any``: any word matches
     from the start. Documents matching a larger share of the query's weight
     rank first (:data:`COVERAGE_POWER`); questions get feedback words
-    (:data:`FEEDBACK_DOCS`).
+    (:data:`FEEDBACK_DOCS`). ``count_common``: hits' ``matched`` include the
+    words too common to read for every match (looked up for the hits only;
+    callers that show no counts skip it).
     """
     if match not in MATCH_MODES:
         raise QuerySyntaxError(f"unknown match mode {match!r}", hint="use all, auto or any")
@@ -1101,7 +1104,7 @@ def relaxed_search(
         total = len(domain)
     else:
         total, hits, counts = run(relaxed_q, rank, words_of)
-    if uncounted:
+    if uncounted and count_common:
         _count_held(searcher, hits, uncounted)
     if required:
         dropped += [w.text for w in found[required:]]

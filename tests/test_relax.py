@@ -409,6 +409,23 @@ def test_a_word_too_common_to_count_is_still_counted_for_the_hits_shown(
     assert (matched["full"], matched["three"], matched["cocoa_only"]) == (4, 3, 2)
 
 
+def test_exports_and_timelines_look_up_no_counts(
+    archive: Archive, ids: dict[str, str], two_enough: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # They take every match and show no "matched": the look-up above would
+    # cost a posting read per common word and match, for nothing.
+    monkeypatch.setattr(searching, "COMMON_MIN_DOCUMENTS", 1)
+    monkeypatch.setattr(searching, "COMMON_SHARE", 0.6)
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("counts looked up")
+
+    monkeypatch.setattr(searching, "_count_held", refuse)
+    exported = archive.export("jsonl", QUERY, match="any")
+    assert (exported.count, len(list(exported.parts))) == (4, 4)
+    assert archive.timeline(QUERY, match="any").total == 4
+
+
 def _ranked(archive: Archive, query: str, ids: dict[str, str]) -> list[str]:
     by_id = {v: k for k, v in ids.items()}
     return [by_id[hit.clipping.id] for hit in archive.search(query, limit=10).hits]
