@@ -1181,11 +1181,11 @@ def _terms_weighed(
     """One word's terms, each reweighed to score with the word's idf, that of
     its commonest term (``other_language`` fields aside, and weighed down).
 
-    Each field's own idf would make a form rarer than its stem (*computerized*
-    against *computer*) or a title word rarer than the same word in texts weigh
-    more than the word does: one idf per word, as BM25F has, and the same the
-    word weighs with when relaxing. Set as boosts, it scores alike wherever
-    the terms are scored (Whoosh's matchers or postings).
+    Each field's own idf would make a form rarer than its stem (*harvested*,
+    whose stem *harvest* also holds *harvests*) or a title word rarer than the
+    same word in texts weigh more than the word does: one idf per word, as
+    BM25F has. Set as boosts, it scores alike wherever the terms are scored
+    (Whoosh's matchers or postings).
     """
     reader = searcher.reader()
     count = searcher.doc_count_all()
