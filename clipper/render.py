@@ -106,7 +106,10 @@ def hits_as_text(result: SearchResult, *, show_snippets: bool = True) -> str:
     else:
         lines.append(f"{result.total} {_plural(result.total, 'clipping')}, none on this page")
     if result.relaxed:
-        note = "Relaxed: too few clippings hold every word; most words matched first"
+        if result.match == "any":
+            note = "Any word matches (--match any); most words matched first"
+        else:
+            note = "Relaxed: too few clippings hold every word; most words matched first"
         if result.dropped:
             note += f"; not required: {', '.join(result.dropped)}"
         lines.append(note + ".")

@@ -235,6 +235,15 @@ def test_cli_says_how_many_words_matched(
     )
 
 
+def test_cli_match_any_says_any_word_matches(runner: CliRunner, ids: dict[str, str]) -> None:
+    # Asked for, not forced by too few matches: the notice says so.
+    outcome = runner.invoke(cli, ["search", "cocoa brazil", "--match", "any"])
+    assert outcome.exit_code == 0, outcome.output
+    assert outcome.stdout.splitlines()[-1] == (
+        "Any word matches (--match any); most words matched first."
+    )
+
+
 def test_cli_match_all(runner: CliRunner, ids: dict[str, str]) -> None:
     outcome = runner.invoke(cli, ["search", QUERY, "--match", "all"])
     assert outcome.exit_code == 1
@@ -264,6 +273,9 @@ def test_web_page_shows_relaxing(client) -> None:
     strict = _page(client, "/?q=zzzqx+report+cocoa+brazil+harvest&match=all")
     assert "matched 4 of 5 words" not in strict and 'class="relaxed"' not in strict
     assert '<option value="all" selected>' in strict
+    any_word = _page(client, "/?q=cocoa+brazil&match=any")
+    assert "Any word matches: clippings matching most words come first." in any_word
+    assert "Too few clippings hold every word" not in any_word
 
 
 def test_a_phrase_found_nowhere_is_dropped_like_a_word(

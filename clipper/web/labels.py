@@ -58,6 +58,7 @@ LABELS: dict[str, dict[str, str]] = {
         "did_you_mean": "Did you mean",
         "matched_words": "matched {n} of {m} words",
         "relaxed": "Too few clippings hold every word: those matching most words come first.",
+        "relaxed_any": "Any word matches: clippings matching most words come first.",
         "dropped": "Not required",
         "unreadable": "{n} of the clippings found could not be read: clipper check tells why.",
         "match": "Words",
@@ -221,6 +222,9 @@ LABELS: dict[str, dict[str, str]] = {
         "relaxed": (
             "Trop peu de coupures contiennent tous les mots : "
             "celles qui en ont le plus viennent d'abord."
+        ),
+        "relaxed_any": (
+            "Un seul mot suffit : les coupures qui en ont le plus viennent d'abord."
         ),
         "dropped": "Non requis",
         "unreadable": (
