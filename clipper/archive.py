@@ -606,7 +606,9 @@ class Archive:
         match: MatchMode = "auto",
     ) -> list[Clipping]:
         """Every clipping :meth:`search` finds (``match`` as there), for exports."""
-        ids = self.index.matching_ids(query, filters, sort=sort, match=match)
+        ids = self.index.matching_ids(
+            query, filters, sort=sort, match=match, text_of=self._text_of
+        )
         return [c for c in map(self._read_or_none, ids) if c is not None]
 
     def export(

@@ -204,15 +204,28 @@ class SearchIndex:
             )
 
     def matching_ids(
-        self, query: str, filters: Filters | None, *, sort: str, match: MatchMode
+        self,
+        query: str,
+        filters: Filters | None,
+        *,
+        sort: str,
+        match: MatchMode,
+        text_of: Callable[[str], str] | None = None,
     ) -> list[str]:
         """The ids of every document a search finds (relaxed as :meth:`search`
-        relaxes it), in ``sort`` order."""
+        relaxes it), in ``sort`` order; ``text_of`` as for :meth:`search`."""
         with self._searching() as searcher:
-            return [h.id for h in self._every_match(searcher, query, filters, sort, match)]
+            hits = self._every_match(searcher, query, filters, sort, match, text_of)
+            return [h.id for h in hits]
 
     def _every_match(
-        self, searcher: Any, query: str, filters: Filters | None, sort: str, match: MatchMode
+        self,
+        searcher: Any,
+        query: str,
+        filters: Filters | None,
+        sort: str,
+        match: MatchMode,
+        text_of: Callable[[str], str] | None = None,
     ) -> list[RawHit]:
         """Every hit of a search, on one page: what :meth:`search` pages through."""
         from clipper.searching import (
@@ -236,6 +249,7 @@ class SearchIndex:
             match=match if query.strip() else "all",
             sort=sort,
             repeats=repeats,
+            text_of=text_of,
             count_common=False,  # every match: no one reads their counts
         )
         return outcome.hits

@@ -601,6 +601,15 @@ def test_a_republished_story_counts_once_among_the_feedback_clippings(
     ]
 
 
+def test_an_export_by_relevance_ranks_a_question_as_the_search_does(
+    archive: Archive, tmp_path: Path
+) -> None:
+    _glacier_notes(archive, tmp_path)
+    searched = [h.clipping.id for h in archive.search(GLACIER_QUESTION, limit=60).hits]
+    exported = [c.id for c in archive.matching(GLACIER_QUESTION, sort="relevance")]
+    assert exported == searched
+
+
 def test_a_question_ranks_alike_with_facets_and_counts_every_match(
     archive: Archive, tmp_path: Path
 ) -> None:
