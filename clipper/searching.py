@@ -114,7 +114,8 @@ _FIELD_EXAMPLES = {
 _LEADING_WILDCARD = re.compile(r"(?:^|(?<=[\s(+\-:]))[*?]+\w\S*")
 
 
-# Fields that read their whole value themselves (a date in words, a URL, an id).
+# Fields that read their whole value themselves (a date in words, a URL, an id,
+# a language name).
 _WHOLE_VALUE_FIELDS = frozenset({"date", "added", "url", "id", "lang"})
 
 
