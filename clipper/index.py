@@ -84,13 +84,16 @@ class SearchIndex:
             self._searcher = open_searcher(ix)
         yield self._searcher
 
-    def _parse(self, query: str, filters: Filters | None) -> tuple[Any, Any]:
-        """The Whoosh query of a query string, and that of the filters (or None)."""
-        from clipper.searching import filter_query, make_parser, user_query
+    def _parse(
+        self, query: str, filters: Filters | None, progress: ProgressCallback | None = None
+    ) -> tuple[Any, dict[str, int], Any]:
+        """The Whoosh query of a query string, the words it repeats, and the
+        query of the filters (or None)."""
+        from clipper.searching import filter_query, make_parser, user_query_counting
 
-        ix = self._open()
-        q = user_query(make_parser(ix.schema), query)
-        return q, filter_query(ix.schema, filters or Filters())
+        ix = self._open(progress)
+        q, repeats = user_query_counting(make_parser(ix.schema), query)
+        return q, repeats, filter_query(ix.schema, filters or Filters())
 
     # -- searching -----------------------------------------------------
 
@@ -116,18 +119,13 @@ class SearchIndex:
             Deadline,
             as_typed,
             bound_query,
-            filter_query,
-            make_parser,
             matched_terms,
             relaxed_search,
             suggest_query,
-            user_query_counting,
         )
 
         deadline = Deadline(budget) if budget is not None else None
-        ix = self._open(progress)
-        q, repeats = user_query_counting(make_parser(ix.schema), query)
-        fq = filter_query(ix.schema, filters or Filters())
+        q, repeats, fq = self._parse(query, filters, progress)
         with self._searching() as searcher:
             q = bound_query(q, searcher.reader(), deadline)
             outcome = relaxed_search(
@@ -228,17 +226,9 @@ class SearchIndex:
         text_of: Callable[[str], str] | None = None,
     ) -> list[RawHit]:
         """Every hit of a search, on one page: what :meth:`search` pages through."""
-        from clipper.searching import (
-            bound_query,
-            filter_query,
-            make_parser,
-            relaxed_search,
-            user_query_counting,
-        )
+        from clipper.searching import bound_query, relaxed_search
 
-        ix = self._open()
-        q, repeats = user_query_counting(make_parser(ix.schema), query)
-        fq = filter_query(ix.schema, filters or Filters())
+        q, repeats, fq = self._parse(query, filters)
         q = bound_query(q, searcher.reader())
         outcome = relaxed_search(
             searcher,
@@ -260,7 +250,7 @@ class SearchIndex:
         """Which of ``ids`` match a query and filters (a saved search on new clippings)."""
         from clipper.searching import bound_query, only_ids
 
-        q, fq = self._parse(query, filters)
+        q, _, fq = self._parse(query, filters)
         fq = only_ids(fq, ids)
         with self._searching() as searcher:
             q = bound_query(q, searcher.reader())
