@@ -1122,21 +1122,9 @@ def _count_held(searcher: Any, hits: list[RawHit], words: Sequence[QueryWord]) -
     page = sorted(set(docnums.values()))
     held: Counter[int] = Counter()
     for word in words:
-        held.update(_holding(searcher, word.query, page))
+        held.update(_word_docs(searcher, word.query, among=page)[0])
     for hit in hits:
         hit.matched = (hit.matched or 0) + held[docnums[id(hit)]]
-
-
-def _holding(searcher: Any, q: Any, docnums: list[int]) -> set[int]:
-    """Which of ``docnums`` (ascending) hold the free word ``q`` (see
-    :func:`_word_docs`), reading its postings there only."""
-    found: set[int] = set()
-    for alternative in q.subqueries if isinstance(q, wq.Or) else [q]:
-        terms = alternative.subqueries if isinstance(alternative, wq.And) else [alternative]
-        found |= _domain(
-            [set(_postings_among(searcher, t.fieldname, t.text, 1.0, docnums).ids) for t in terms]
-        )
-    return found
 
 
 # A word whose exact form the archive holds (nearly) only in clippings of one
@@ -1282,17 +1270,22 @@ class _TermPostings:
     documents: int | None = None  # the term's document frequency, when known
 
 
-def _word_docs(searcher: Any, q: Any) -> tuple[set[int], list[_TermPostings]]:
+def _word_docs(
+    searcher: Any, q: Any, among: list[int] | None = None
+) -> tuple[set[int], list[_TermPostings]]:
     """The documents of a free word and the postings of its single terms, read
     a block at a time (Whoosh's union matchers over the word's fields cost
-    far more per posting)."""
+    far more per posting); only those of ``among`` (ascending) if given."""
     found: set[int] = set()
     postings: list[_TermPostings] = []
     for alternative in q.subqueries if isinstance(q, wq.Or) else [q]:
         terms = alternative.subqueries if isinstance(alternative, wq.And) else [alternative]
         sets = []
         for term in terms:
-            read = _term_postings(searcher, term.fieldname, term.text, term.boost)
+            if among is None:
+                read = _term_postings(searcher, term.fieldname, term.text, term.boost)
+            else:
+                read = _postings_among(searcher, term.fieldname, term.text, term.boost, among)
             sets.append(set(read.ids))
             if len(terms) == 1:
                 postings.append(read)
