@@ -19,7 +19,9 @@ def language_code(value: str) -> str:
     """The ISO 639-1 code of a language given as a code, a tag or a name.
 
     ``fr``, ``FR``, ``fr-FR``, ``fr_CA``, ``fra``, ``French``, ``français`` ->
-    ``fr``; names are read in English and French. The languages clipper stems
+    ``fr``; names are read in English and French. A language without a
+    two-letter code keeps its three-letter one (``yue``, ``Cantonese``), as
+    the language identifier stores it. The languages clipper stems
     are named without loading Babel's tables. Anything else (``zz``, ``klingon``)
     raises :class:`LanguageError`: a clipping stored under a made-up code
     would be stemmed in no language and found by no ``--lang`` filter.
@@ -38,13 +40,16 @@ def language_code(value: str) -> str:
 
 @lru_cache(maxsize=1)
 def _language_names() -> tuple[frozenset[str], dict[str, str], dict[str, str]]:
-    """The ISO 639-1 codes, the three-letter codes of each (``fra``, ``fre``),
-    and each one's English and French name (folded)."""
+    """The ISO 639 codes Babel names, the three-letter aliases of the
+    two-letter ones (``fra``, ``fre``), and each code's English and French
+    name (folded)."""
     from babel import Locale
     from babel.core import get_global
 
+    # Two letters, or three for a language that has no two-letter code
+    # (yue, kab): the language identifier answers those too.
     codes = frozenset(
-        c for c in Locale("en").languages if isinstance(c, str) and len(c) == 2 and c.isalpha()
+        c for c in Locale("en").languages if isinstance(c, str) and len(c) in (2, 3) and c.isalpha()
     )
     names: dict[str, str] = {}
     for locale in ("en", "fr"):

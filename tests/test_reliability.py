@@ -372,7 +372,7 @@ def test_check_repair_sets_a_language_stored_as_a_name_to_its_code(
     archive = Archive.open_or_create(corpus_dir)
     archive.import_jsonl(_articles(tmp_path, "a.jsonl", range(4)))
     ids = sorted(archive.corpus.iter_ids())
-    stored_as = dict(zip(ids, ["english", "fr-FR", "yue", "klingon"], strict=True))
+    stored_as = dict(zip(ids, ["english", "fr-FR", "yue", "elvish"], strict=True))
     for clipping_id, typed in stored_as.items():
         clipping = archive.corpus.read(clipping_id)
         clipping.lang = typed
@@ -394,7 +394,7 @@ def test_check_repair_sets_a_language_stored_as_a_name_to_its_code(
     repaired = runner.invoke(cli, ["check", "--repair"])
     assert repaired.exit_code == 0, repaired.output
     stored = Archive.open(corpus_dir)
-    assert [stored.get(i).lang for i in ids] == ["en", "fr", "yue", "klingon"]
+    assert [stored.get(i).lang for i in ids] == ["en", "fr", "yue", "elvish"]
     stored.close()
     english = runner.invoke(cli, ["list", "--lang", "en", "--format", "ids"]).stdout.split()
     assert english == [ids[0]]
