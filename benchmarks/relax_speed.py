@@ -1,6 +1,6 @@
 """Search latency of relaxed questions and short queries, in process.
 
-    python benchmarks/relax_speed.py CORPUS [--queries 100] [--seed 7] [--facets]
+    python benchmarks/relax_speed.py CORPUS [--queries 100] [--seed 7] [--facets] [--collapse]
 
 Queries are drawn from the corpus itself with a seeded generator: a
 *question* is 8 consecutive words of a clipping's text (with its stop words,
@@ -9,7 +9,9 @@ is relaxed); a *pair* is two words of a title. Some queries of each kind,
 drawn first, warm the process up (index opened, caches filled); then each
 query is timed the first time it is asked, as a new query would be (a query
 asked again finds what a search keeps per opened index). p50 and p95 per
-kind are printed. ``--facets`` asks for every facet, as the web page does.
+kind are printed. ``--facets`` asks for every facet, as the web page does;
+``--collapse`` shows each near-duplicate group once (the page's "show each
+wire story once").
 The corpus is only read.
 """
 
@@ -35,6 +37,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--facets", action="store_true", help="count every facet")
+    parser.add_argument("--collapse", action="store_true", help="each group once")
     args = parser.parse_args()
     facets = FACETS if args.facets else ()
     archive = Archive.open(args.corpus)
@@ -54,7 +57,7 @@ def main() -> None:
             pairs.append(" ".join(rng.sample(title, 2)))
     for query in questions[:WARM_UP] + pairs[:WARM_UP]:
         try:
-            archive.search(query, limit=10, facets=facets)
+            archive.search(query, limit=10, facets=facets, collapse=args.collapse)
         except ClipperError:  # an older clipper refuses some (too broad)
             pass
     for kind, queries in (
@@ -66,7 +69,7 @@ def main() -> None:
         for query in queries:
             start = time.perf_counter()
             try:
-                result = archive.search(query, limit=10, facets=facets)
+                result = archive.search(query, limit=10, facets=facets, collapse=args.collapse)
                 relaxed += bool(getattr(result, "relaxed", False))
             except ClipperError:
                 refused += 1
