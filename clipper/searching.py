@@ -1018,11 +1018,16 @@ def relaxed_search(
             documents[word.text] = _word_docs(searcher, word.query)
         return documents[word.text][0]
 
+    constraints = [*others, *([filter_q] if filter_q is not None else [])]
+    allowed: list[set[int]] = []  # the clippings the constraints allow, read once
+
+    def constrained() -> set[int]:
+        if not allowed:
+            allowed.append(set(searcher.docs_for_query(_and(constraints))))
+        return allowed[0]
+
     if match == "auto":
-        constraints = [*others, *([filter_q] if filter_q is not None else [])]
-        kept: set[int] | None = (
-            set(searcher.docs_for_query(_and(constraints))) if constraints else None
-        )
+        kept: set[int] | None = constrained() if constraints else None
         for word in found:
             if deadline is not None:
                 deadline.check()
@@ -1068,12 +1073,12 @@ def relaxed_search(
         relaxed_q = wq.AndMaybe(must, wq.Or(queries[required:])) if queries[required:] else must
     else:
         relaxed_q = _and([*others, wq.Or(queries)])
-    if sort == "relevance" and not collapse and not others:
+    if sort == "relevance":
         # Score only the clippings holding the largest shares of the query's
         # weight, and count the rest (and the facets) from the sets.
         domain = _domain(sets[:required]) if required else set().union(*sets)
-        if filter_q is not None:
-            domain &= set(searcher.docs_for_query(filter_q))
+        if constraints:
+            domain &= constrained()
         shares: dict[int, float] = dict.fromkeys(domain, 0.0)
         for weight, docs in zip(weights, sets, strict=True):
             for docnum in docs & domain if len(docs) > len(domain) else docs:
@@ -1091,18 +1096,28 @@ def relaxed_search(
             within = list(islice(tied, MAX_TIED + 1))
             if len(within) <= MAX_TIED:
                 candidates += within
+        if collapse:
+            candidates = _covering_groups(searcher, ranked, candidates, offset + limit)
         postings = [
             _boosted_postings(term, word.repeats * word.query.boost)
             for word in found
             for term in documents[word.text][1]
         ]
         scores = _bm25_scores(searcher, candidates, postings, deadline)
+        if others:  # phrases, fields: scored as Whoosh scores them, for the candidates
+            scores = _plus_scores(searcher, _and(others), candidates, scores)
         if question and text_of is not None and candidates:
             scores = _with_feedback(searcher, candidates, scores, rank, found, text_of)
         _check_facets(facets)
-        _, hits, _ = run(DocList(candidates, scores), rank, words_of, counted=False)
+        if collapse:
+            # Every match is listed to count its group; those not scored rank last.
+            unscored = sorted(domain.difference(candidates))
+            listed = DocList([*candidates, *unscored], [*scores, *[0.0] * len(unscored)])
+            total, hits, _ = run(listed, rank, words_of, counted=False)
+        else:
+            _, hits, _ = run(DocList(candidates, scores), rank, words_of, counted=False)
+            total = len(domain)
         counts = _facet_counts(searcher, sorted(domain), facets) if facets else {}
-        total = len(domain)
     else:
         total, hits, counts = run(relaxed_q, rank, words_of)
     if uncounted and count_common:
@@ -1535,6 +1550,36 @@ def _with_feedback(
     return rescored
 
 
+def _covering_groups(
+    searcher: Any, ranked: Sequence[int], candidates: list[int], groups: int
+) -> list[int]:
+    """``candidates`` (the first of ``ranked``), and as many more of ``ranked``
+    as it takes to hold ``groups`` near-duplicate groups: the groups a
+    collapsed page shows must all be scored."""
+    seen = {_id_and_group(searcher, d)[1] for d in candidates}
+    more = []
+    for docnum in ranked[len(candidates) :]:
+        if len(seen) >= groups:
+            break
+        seen.add(_id_and_group(searcher, docnum)[1])
+        more.append(docnum)
+    return candidates + more if more else candidates
+
+
+def _id_and_group(searcher: Any, docnum: int) -> tuple[str, str]:
+    """A clipping's id and near-duplicate group (its id if it has none)."""
+    stored = searcher.stored_fields(docnum)
+    return stored["id"], stored.get("group") or stored["id"]
+
+
+def _plus_scores(searcher: Any, q: Any, docnums: list[int], scores: list[float]) -> list[float]:
+    """``scores`` of ``docnums`` (each of which matches ``q``) plus what
+    Whoosh's matchers give ``q`` in each."""
+    found = searcher.search(q, limit=None, filter=set(docnums))
+    extra = {hit.docnum: hit.score for hit in found}
+    return [score + (extra.get(d) or 0.0) for d, score in zip(docnums, scores, strict=True)]
+
+
 def _feedback_clippings(searcher: Any, ranked: Sequence[int]) -> dict[int, str]:
     """The first :data:`FEEDBACK_DOCS` of ``ranked`` (document numbers, best
     first) a near-duplicate group at a time: ``{position: clipping id}``. A
@@ -1544,11 +1589,10 @@ def _feedback_clippings(searcher: Any, ranked: Sequence[int]) -> dict[int, str]:
     for position, docnum in enumerate(ranked):
         if len(chosen) >= FEEDBACK_DOCS:
             break
-        stored = searcher.stored_fields(docnum)
-        group = stored.get("group") or stored["id"]
+        clipping_id, group = _id_and_group(searcher, docnum)
         if group not in groups:
             groups.add(group)
-            chosen[position] = stored["id"]
+            chosen[position] = clipping_id
     return chosen
 
 

@@ -361,6 +361,113 @@ def test_a_short_query_gets_no_feedback(archive: Archive, glaciers: dict[str, st
     assert result.relaxed and keys.index("engineers") < keys.index("hydrologists")
 
 
+# A phrase, a field, an exclusion or --collapse (the page's "show each wire
+# story once") must not change how a question is ranked.
+WITH_CONSTRAINTS = [
+    pytest.param(f'{QUESTION} "water supply"', {}, id="phrase"),
+    pytest.param(f"{QUESTION} lang:en", {}, id="field"),
+    pytest.param(f"{QUESTION} -football", {}, id="minus"),
+    pytest.param(f"{QUESTION} NOT football", {}, id="not"),
+    pytest.param(QUESTION, {"collapse": True}, id="collapse"),
+]
+
+
+@pytest.mark.parametrize(("query", "options"), WITH_CONSTRAINTS)
+def test_feedback_reranks_a_question_with_constraints(
+    archive: Archive, glaciers: dict[str, str], query: str, options: dict[str, bool]
+) -> None:
+    result = archive.search(query, **options)
+    keys = _keys(result, glaciers)
+    assert result.relaxed and len(keys) == 5
+    assert keys == _keys(archive.search(QUESTION), glaciers)
+
+
+@pytest.mark.parametrize(("query", "options"), WITH_CONSTRAINTS)
+def test_without_feedback_a_question_with_constraints_ranks_the_shorter_plan_first(
+    archive: Archive,
+    glaciers: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    query: str,
+    options: dict[str, bool],
+) -> None:
+    monkeypatch.setattr(searching, "FEEDBACK_DOCS", 0)
+    keys = _keys(archive.search(query, **options), glaciers)
+    assert keys.index("engineers") < keys.index("hydrologists")
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        (f'{QUESTION} "their water"', {"first", "second"}),
+        (f"{QUESTION} -observatory", {"second", "third", "hydrologists", "engineers"}),
+        (f"{QUESTION} lang:fr", set()),
+    ],
+)
+def test_a_relaxed_question_keeps_its_phrases_fields_and_exclusions(
+    archive: Archive, glaciers: dict[str, str], query: str, expected: set[str]
+) -> None:
+    result = archive.search(query)
+    assert set(_keys(result, glaciers)) == expected
+    assert result.total == len(expected)
+
+
+PORTS = "Les ports bretons et la pêche\n\n" + " ".join(
+    f"Le paragraphe {n} raconte comment le port numéro {n} accueille les chalutiers "
+    f"et vend la pêche du jour aux criées de la côte."
+    for n in range(8)
+)
+HARBOUR_NEWS = {
+    "story": PORTS,
+    "copy": PORTS + " Une phrase.",
+    "second_copy": PORTS + " Deux phrases.",
+    "auction": "Les criées du Finistère\n\nLa criée de Douarnenez vend moins de sardines.",
+    "trawlers": "Chalutiers à quai\n\nLes chalutiers de Lorient restent à quai faute de gazole.",
+    "docks": "Le port de Brest s'agrandit\n\nLe port de Brest ouvre un quai pour les navires.",
+}
+HARBOUR_QUESTION = "pourquoi les chalutiers bretons vendent leur pêche aux criées du port"
+
+
+@pytest.fixture
+def harbours(archive: Archive) -> dict[str, str]:
+    found = {}
+    for key, text in HARBOUR_NEWS.items():
+        outcome = archive.add_bytes(text.encode(), f"{key}.txt", Metadata(lang="fr"))
+        assert outcome.status == "added", outcome.error
+        found[key] = outcome.clipping.id
+    return found
+
+
+def test_a_collapsed_relaxed_question_counts_each_story_once(
+    archive: Archive, harbours: dict[str, str]
+) -> None:
+    plain = archive.search(HARBOUR_QUESTION)
+    collapsed = archive.search(HARBOUR_QUESTION, collapse=True)
+    assert plain.relaxed and collapsed.relaxed
+    assert plain.total == 6 and collapsed.total == 4
+    first = collapsed.hits[0]
+    assert {first.clipping.id, *(c.id for c in first.copies)} == {
+        harbours[k] for k in ("story", "copy", "second_copy")
+    }
+    others = [
+        hit
+        for hit in plain.hits
+        if hit.clipping.id not in {harbours["copy"], harbours["second_copy"]}
+    ]
+    assert [h.clipping.id for h in collapsed.hits] == [h.clipping.id for h in others]
+
+
+def test_every_group_on_a_collapsed_page_is_scored(
+    archive: Archive, harbours: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The three copies hold the largest shares of the question: scoring only
+    # as many clippings as the page shows would leave the page's other
+    # stories unscored.
+    monkeypatch.setattr(searching, "MAX_SCORED", 1)
+    page = archive.search(HARBOUR_QUESTION, collapse=True, limit=3)
+    assert page.total == 4 and len(page.hits) == 3
+    assert all(hit.score > 0 for hit in page.hits)
+
+
 def test_a_removed_clipping_is_not_counted_when_relaxing(
     archive: Archive, glaciers: dict[str, str]
 ) -> None:
