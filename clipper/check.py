@@ -5,8 +5,8 @@ matches the content (the original is extracted again), and the language is
 not a name or a tag (clippings stored before languages were read as codes may
 say "english"). The index: its schema version, and documents missing, extra or
 stale against the files. Debris: temporary files of interrupted writes,
-originals whose metadata never got written, abandoned index builds, a crashed
-writer's marker.
+abandoned index builds, a crashed writer's marker, and originals without
+metadata (moved to ``lost-found/``, not deleted).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from clipper.errors import ClipperError, LanguageError
@@ -144,9 +145,16 @@ def _derived_id(clipping: Clipping, data: bytes) -> str:
     return extracted.id or content_id(extracted.content)
 
 
+# Where --repair puts an original without metadata: its bytes may be all that
+# is left of a clipping (metadata deleted by hand, or not yet synced from
+# another machine), so it is moved aside, never deleted.
+LOST_FOUND = "lost-found"
+
+
 def _check_debris(corpus: Corpus, report: CheckReport, repair: bool) -> None:
     shards = corpus.clippings_dir
     debris = []
+    orphans = []
     if shards.is_dir():
         for path in shards.rglob("*"):
             if not path.is_file():
@@ -155,7 +163,7 @@ def _check_debris(corpus: Corpus, report: CheckReport, repair: bool) -> None:
             if name.startswith(TMP_PREFIX):
                 debris.append((path, "temporary file of an interrupted write"))
             elif ".orig" in name and not (path.parent / f"{name.split('.orig')[0]}.json").exists():
-                debris.append((path, "original without metadata (an interrupted add)"))
+                orphans.append(path)
     for path in corpus.root.glob(".index-*"):
         debris.append((path, "abandoned index build"))
     for path, detail in debris:
@@ -165,6 +173,23 @@ def _check_debris(corpus: Corpus, report: CheckReport, repair: bool) -> None:
             else:
                 path.unlink(missing_ok=True)
         report.problems.append(Problem("debris", str(path), detail, repaired=repair))
+    for path in orphans:
+        detail = "original without metadata (an interrupted add, or metadata deleted)"
+        if repair:
+            kept = corpus.root / LOST_FOUND / path.name
+            kept.parent.mkdir(exist_ok=True)
+            path.replace(kept)
+            detail += f"; moved to {kept} (clipper {_command_for(kept)} it to keep it)"
+        else:
+            detail += f"; --repair moves it to {LOST_FOUND}/"
+        report.problems.append(Problem("debris", str(path), detail, repaired=repair))
+
+
+def _command_for(original: Path) -> str:
+    """The command that stores an original again: a JSON line is an imported record."""
+    from clipper.pipeline import format_of_original
+
+    return "import" if format_of_original(original.name)[0] == "jsonl" else "add"
 
 
 def _check_index(corpus: Corpus, report: CheckReport, repair: bool) -> None:

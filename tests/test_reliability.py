@@ -333,7 +333,11 @@ def test_check_reports_without_changing_anything(runner: CliRunner, damaged):
     assert report["clippings"] == 5
     assert report["index"] == {"missing": 0, "extra": 1, "stale": 1, "rebuilt": False}
     kinds = sorted((p["kind"], p["detail"]) for p in report["problems"])
-    assert ("debris", "original without metadata (an interrupted add)") in kinds
+    assert (
+        "debris",
+        "original without metadata (an interrupted add, or metadata deleted); "
+        "--repair moves it to lost-found/",
+    ) in kinds
     assert ("debris", "temporary file of an interrupted write") in kinds
     assert not any(p["repaired"] for p in report["problems"])
     assert archive.corpus.original_path(orphan).exists()
@@ -341,17 +345,29 @@ def test_check_reports_without_changing_anything(runner: CliRunner, damaged):
 
 def test_check_repair_fixes_index_and_debris(runner: CliRunner, damaged):
     archive, ids, orphan = damaged
+    orphan_bytes = archive.corpus.original_path(orphan).read_bytes()
     result = runner.invoke(cli, ["check", "--repair"])
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[-1] == "4 repaired, 0 left"
     assert not archive.corpus.original_path(orphan).exists()
+    # The orphan's bytes may be all that is left of a clipping: kept aside.
+    kept = archive.root / "lost-found" / orphan.original
+    assert f"moved to {kept} (clipper import it to keep it)" in result.stdout
+    assert kept.read_bytes() == orphan_bytes
+    assert runner.invoke(cli, ["import", str(kept)]).exit_code == 0
+    restored = archive.corpus.read(ids[1])  # the clipping it was, again
+    assert (restored.title, restored.date, restored.source) == (
+        orphan.title,
+        orphan.date,
+        orphan.source,
+    )
     assert not list((archive.root / "clippings").rglob(f"{TMP_PREFIX}*"))
     assert runner.invoke(cli, ["search", "tag:changed-by-hand", "--format", "ids"]).stdout == (
         ids[2] + "\n"
     )
     again = runner.invoke(cli, ["check"])
     assert again.exit_code == 0
-    assert again.stdout == "checked 5 clippings: everything is in order\n"
+    assert again.stdout == "checked 6 clippings: everything is in order\n"  # one restored
 
 
 def test_check_leaves_a_damaged_original_for_a_human(runner: CliRunner, damaged):
