@@ -59,6 +59,34 @@ _QUERY_USAGE = {
 }
 
 
+class QueryCommand(click.Command):
+    """A command whose query may start with -word: ``-otan`` (exclude *otan*)
+    must not silently become ``-o tan`` (write to the file *tan*)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        valued = {
+            opt
+            for param in self.params
+            if isinstance(param, click.Option) and not param.is_flag
+            for opt in param.opts
+            if len(opt) == 2
+        }
+        for token in args:
+            if token == "--":
+                break
+            option, value = token[:2], token[2:]
+            # A value glued to its option is read as one only if it looks
+            # like a file name: -oreview.md writes review.md.
+            if option in valued and value and not any(c in value for c in "./\\"):
+                usage = _QUERY_USAGE.get(ctx.command_path.partition(" ")[2], "")
+                raise click.UsageError(
+                    f"{token!r} reads as {option} {value}: to exclude a word, put -- before "
+                    f"the query ({usage}); for the option, put a space: {option} {value}",
+                    ctx,
+                )
+        return super().parse_args(ctx, args)
+
+
 class ClipperGroup(click.Group):
     """Turns core exceptions into one-line errors; never shows a traceback."""
 
@@ -587,7 +615,7 @@ def import_(
     )
 
 
-@cli.command(epilog=QUERY_GUIDE)
+@cli.command(cls=QueryCommand, epilog=QUERY_GUIDE)
 @click.argument("query")
 @filter_options
 @paging_options(limit=10)
@@ -719,7 +747,7 @@ def watch() -> None:
     """
 
 
-@watch.command(name="add")
+@watch.command(name="add", cls=QueryCommand)
 @click.argument("name")
 @click.argument("query")
 @filter_options
@@ -795,7 +823,7 @@ def watch_run(ctx: click.Context, name: str | None, fmt: str) -> None:
         ctx.exit(EXIT_FAILURE)
 
 
-@cli.command()
+@cli.command(cls=QueryCommand)
 @click.argument("query", required=False, default="")
 @filter_options
 @click.option(
@@ -843,6 +871,8 @@ def export(
     match: MatchMode,
 ) -> None:
     """Export clippings matching QUERY (all if none) as jsonl, csv or a press review."""
+    from clipper import render
+
     if fmt == "opensearch" and not output:
         raise click.UsageError(
             "--format opensearch writes two files: give --output FILE.ndjson "
@@ -878,7 +908,7 @@ def export(
                 handle.writelines(exported.parts)
         except OSError as exc:
             raise click.ClickException(f"cannot write {output}: {exc.strerror}") from None
-        _err(f"exported {exported.count} clippings to {output}")
+        _err(f"exported {render.counted(exported.count, 'clipping')} to {output}")
     else:
         for part in exported.parts:
             click.echo(part, nl=False)

@@ -171,6 +171,11 @@ def _plural(count: int, word: str, plural: str | None = None) -> str:
     return word if count == 1 else plural or word + "s"
 
 
+def counted(count: int, word: str, plural: str | None = None) -> str:
+    """``1 clipping``, ``2 clippings``."""
+    return f"{count} {_plural(count, word, plural)}"
+
+
 def clipping_as_dict(clipping: Clipping, copies: list[Clipping]) -> dict[str, Any]:
     return {**clipping.to_dict(), "copies": [copy_summary(c) for c in copies]}
 

@@ -768,6 +768,33 @@ def test_the_hint_works(runner, news):
     assert runner.invoke(cli, ["watch", "list", "--json"]).stdout.count("-Phi modèles") == 1
 
 
+def test_an_excluded_word_glued_to_a_short_option_is_not_taken_for_it(
+    runner, news, tmp_path, monkeypatch
+):
+    # "-otan" (exclude "otan") would otherwise export everything to a file "tan".
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli, ["export", "-otan"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "Error: '-otan' reads as -o tan: to exclude a word, put -- before the query "
+        '(clipper export -- "-word other words"); for the option, put a space: -o tan'
+    )
+    assert not (tmp_path / "tan").exists()
+    assert runner.invoke(cli, ["export", "--", "-otan"]).exit_code == 0
+
+
+@pytest.mark.parametrize("args", [["-oreview.md"], ["-o", "tan"], ["--output=tan"]])
+def test_an_output_file_is_still_written_however_the_option_is_spelled(
+    runner, news, tmp_path, monkeypatch, args
+):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli, ["export", "--format", "md", *args])
+    assert result.exit_code == 0, result.output
+    written = args[-1].removeprefix("-o").removeprefix("--output=")
+    assert (tmp_path / written).read_text(encoding="utf-8").startswith("# Revue de presse")
+    assert result.stderr == f"exported {len(news)} clippings to {written}\n"
+
+
 def test_an_unknown_long_option_gets_no_such_hint(runner):
     result = runner.invoke(cli, ["search", "--limt", "5", "casque"])
     assert result.exit_code == 2

@@ -211,7 +211,7 @@ def test_an_empty_text_is_restored_not_refused(runner, corpus_dir, tmp_path):
     _store(corpus_dir, [(empty, b"Photo : la Bugatti Chiron Pur Sport \xe0 Francfort")]).close()
     exported = tmp_path / "out.jsonl"
     assert invoke(runner, "export", "--output", str(exported)).stderr == (
-        f"exported 1 clippings to {exported}\n"
+        f"exported 1 clipping to {exported}\n"
     )
     other = tmp_path / "other"
     result = invoke(runner, "--corpus", str(other), "import", str(exported))
