@@ -24,7 +24,9 @@ another are left out for the other two as well (a judgement on one counts for th
 copy kept).
 
 Sets: ``cisi`` and ``med`` (human-judged natural-language queries, TREC qrels; only
-judged queries count), and known-item queries generated, seeded, on ``orangesum``
+judged queries count; any other folder of ``judged/`` holding the same three files
+is a set too, named after its folder, French if most of its records say
+``"lang": "fr"``), and known-item queries generated, seeded, on ``orangesum``
 (the 5,005-article French sample) and ``reuters`` (every fourth Reuters-21578 wire
 with a title and a text), and ``mixed``: both in one index, each part's queries as
 generated for it alone (plain Whoosh with its English analyzer there). Kinds:
@@ -77,6 +79,7 @@ REPO = HERE.parent
 DEFAULT_DATA = REPO.parent / "shared" / "data"
 SETS = ("cisi", "med", "orangesum", "reuters", "mixed")
 JUDGED_SETS = {"cisi": "judged/cisi", "med": "judged/med"}
+JUDGED_FILES = ("docs.jsonl", "queries.jsonl", "qrels.txt")
 KNOWN_ITEM_SETS = {  # file, language, keep every n-th usable record
     "orangesum": ("orangesum/orangesum_fr_sample5k.jsonl.gz", "fr", 1),
     "reuters": ("reuters21578/reuters21578.jsonl.gz", "en", 4),
@@ -248,8 +251,20 @@ def _unique(docs: Iterable[Doc], notes: dict[str, Any]) -> tuple[list[Doc], dict
     return kept, aliases
 
 
+def judged_sets(root: Path) -> dict[str, str]:
+    """Every judged collection under ``root/judged``: those above, and any other
+    folder holding the same three files (another collection in TREC format)."""
+    found = dict(JUDGED_SETS)
+    folder = root / "judged"
+    if folder.is_dir():
+        for path in sorted(folder.iterdir()):
+            if all((path / f).is_file() for f in JUDGED_FILES):
+                found.setdefault(path.name, f"judged/{path.name}")
+    return found
+
+
 def load_judged(name: str, root: Path) -> TestSet:
-    folder = root / JUDGED_SETS[name]
+    folder = root / judged_sets(root)[name]
     notes: dict[str, Any] = {}
     docs = []
     with (folder / "docs.jsonl").open(encoding="utf-8") as handle:
@@ -273,7 +288,10 @@ def load_judged(name: str, root: Path) -> TestSet:
     judged = [q for q in queries if q.id in qrels]
     notes["judged_queries"] = len(judged)
     unique, aliases = _unique(docs, notes)
-    return TestSet(name, "en", unique, judged, qrels, aliases, notes)
+    # A collection's records may name their language; English unless most say otherwise.
+    languages = Counter(doc.meta.get("lang") or "en" for doc in unique)
+    lang = "fr" if languages["fr"] > len(unique) / 2 else "en"
+    return TestSet(name, lang, unique, judged, qrels, aliases, notes)
 
 
 def load_known_item(name: str, root: Path) -> TestSet:
@@ -707,7 +725,7 @@ def summarise(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, float]]:
 
 def run_set(name: str, root: Path, per_kind: int, seed: int) -> dict[str, Any]:
     started = time.perf_counter()
-    if name in JUDGED_SETS:
+    if name in judged_sets(root):
         test_set = load_judged(name, root)
     elif name == "mixed":
         test_set = load_mixed(root)
@@ -817,7 +835,11 @@ def table(results: Mapping[str, Any]) -> str:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sets", default=",".join(SETS), help="comma-separated: " + ",".join(SETS))
+    parser.add_argument(
+        "--sets",
+        help="comma-separated: " + ",".join(SETS) + ", or the name of another folder of "
+        "judged/ with docs.jsonl, queries.jsonl and qrels.txt (default: all of them)",
+    )
     parser.add_argument("--queries-per-kind", type=int, default=DEFAULT_PER_KIND)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--data-root", type=Path, default=DEFAULT_DATA)
@@ -832,13 +854,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.self_test:
         return self_test()
-    sets = [s for s in args.sets.split(",") if s]
-    unknown = set(sets) - set(SETS)
+    judged = judged_sets(args.data_root)
+    every = [*judged, *(s for s in SETS if s not in judged)]
+    sets = [s for s in args.sets.split(",") if s] if args.sets is not None else every
+    unknown = set(sets) - set(every)
     if unknown or not sets or args.queries_per_kind < 1:
         print(f"bad --sets or --queries-per-kind: {', '.join(sorted(unknown))}", file=sys.stderr)
         return EXIT_USAGE
     files = [
-        JUDGED_SETS.get(s) or KNOWN_ITEM_SETS[s][0]
+        judged.get(s) or KNOWN_ITEM_SETS[s][0]
         for name in sets
         for s in (MIXED_PARTS if name == "mixed" else (name,))
     ]
