@@ -175,14 +175,36 @@ def _check_debris(corpus: Corpus, report: CheckReport, repair: bool) -> None:
         report.problems.append(Problem("debris", str(path), detail, repaired=repair))
     for path in orphans:
         detail = "original without metadata (an interrupted add, or metadata deleted)"
-        if repair:
-            kept = corpus.root / LOST_FOUND / path.name
-            kept.parent.mkdir(exist_ok=True)
-            path.replace(kept)
+        kept = _keep_aside(corpus, path) if repair else None
+        if kept is not None:
             detail += f"; moved to {kept} (clipper {_command_for(kept)} it to keep it)"
+        elif repair:
+            detail += f"; {corpus.root / LOST_FOUND} is not a folder: left where it is"
         else:
             detail += f"; --repair moves it to {LOST_FOUND}/"
-        report.problems.append(Problem("debris", str(path), detail, repaired=repair))
+        report.problems.append(Problem("debris", str(path), detail, repaired=kept is not None))
+
+
+def _keep_aside(corpus: Corpus, path: Path) -> Path | None:
+    """Move ``path`` into lost-found/ under a name no other file there has (a
+    file of the same bytes already there makes it redundant); ``None`` if
+    lost-found/ cannot be made."""
+    folder = corpus.root / LOST_FOUND
+    try:
+        folder.mkdir(exist_ok=True)
+    except FileExistsError:  # a file of that name
+        return None
+    stem, dot, rest = path.name.partition(".")
+    target = folder / path.name
+    copy = 0
+    while target.exists():
+        if target.read_bytes() == path.read_bytes():
+            path.unlink()
+            return target
+        copy += 1
+        target = folder / f"{stem}-{copy}{dot}{rest}"
+    path.replace(target)
+    return target
 
 
 def _command_for(original: Path) -> str:

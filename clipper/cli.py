@@ -69,11 +69,14 @@ class QueryCommand(click.Command):
             for param in self.params
             if isinstance(param, click.Option) and not param.is_flag
             for opt in param.opts
-            if len(opt) == 2
         }
-        for token in args:
+        tokens = iter(args)
+        for token in tokens:
             if token == "--":
                 break
+            if token in valued:  # --source -otan: the option's value, not an option
+                next(tokens, None)
+                continue
             option, value = token[:2], token[2:]
             # A value glued to its option is read as one only if it looks
             # like a file name: -oreview.md writes review.md.

@@ -770,9 +770,10 @@ COMMON_MIN_DOCUMENTS = 1000
 COVERAGE_POWER = 2.0
 QUESTION_COVERAGE_POWER = 1.0
 QUESTION_WORDS = 6
-# Clippings scored when relaxing: those holding the largest shares of the
-# query's weight (scoring every clipping with any word of a question is what
-# made an OR slow).
+# Clippings scored when relaxing (or a page's size, if larger): those holding
+# the largest shares of the query's weight (scoring every clipping with any
+# word of a question is what made an OR slow); the other matches follow them,
+# by share.
 MAX_SCORED = 300
 # Clippings tied with the last of them scored besides (see relaxed_search).
 MAX_TIED = 3000
@@ -1084,7 +1085,9 @@ def relaxed_search(
             for docnum in docs & domain if len(docs) > len(domain) else docs:
                 if docnum in shares:
                     shares[docnum] += weight
-        scored = max(MAX_SCORED, offset + limit)
+        # The clippings scored depend on the page's size, never on its offset:
+        # consecutive pages cut one ordering.
+        scored = max(MAX_SCORED, limit)
         ranked = sorted(shares, key=lambda d: (-shares[d], d))
         candidates = ranked[:scored]
         if len(ranked) > scored:
@@ -1097,25 +1100,34 @@ def relaxed_search(
             if len(within) <= MAX_TIED:
                 candidates += within
         if collapse:
-            candidates = _covering_groups(searcher, ranked, candidates, offset + limit)
+            candidates = _covering_groups(searcher, ranked, candidates, scored)
         postings = [
             _boosted_postings(term, word.repeats * word.query.boost)
             for word in found
             for term in documents[word.text][1]
         ]
         scores = _bm25_scores(searcher, candidates, postings, deadline)
-        if others:  # phrases, fields: scored as Whoosh scores them, for the candidates
-            scores = _plus_scores(searcher, _and(others), candidates, scores)
+        scoring = [p for p in others if _searches_text(p)]
+        if scoring:  # a phrase's score, as Whoosh gives it; fields and NOT only narrow
+            scores = _plus_scores(searcher, _and(scoring), candidates, scores)
         if question and text_of is not None and candidates:
             scores = _with_feedback(searcher, candidates, scores, rank, found, text_of)
+        is_scored = set(candidates)
+
+        def ordering(docnum: int, score: float) -> float:
+            if docnum not in is_scored:  # after every scored clipping, by share
+                return shares[docnum] / total_weight - 2.0
+            return rank(docnum, score)
+
         _check_facets(facets)
-        if collapse:
-            # Every match is listed to count its group; those not scored rank last.
+        if collapse or offset + limit > len(candidates):
+            # Every match is listed: to count its group, or for a page past
+            # the scored ones.
             unscored = sorted(domain.difference(candidates))
             listed = DocList([*candidates, *unscored], [*scores, *[0.0] * len(unscored)])
-            total, hits, _ = run(listed, rank, words_of, counted=False)
+            total, hits, _ = run(listed, ordering, words_of, counted=False)
         else:
-            _, hits, _ = run(DocList(candidates, scores), rank, words_of, counted=False)
+            _, hits, _ = run(DocList(candidates, scores), ordering, words_of, counted=False)
             total = len(domain)
         counts = _facet_counts(searcher, sorted(domain), facets) if facets else {}
     else:
@@ -1574,10 +1586,21 @@ def _id_and_group(searcher: Any, docnum: int) -> tuple[str, str]:
 
 def _plus_scores(searcher: Any, q: Any, docnums: list[int], scores: list[float]) -> list[float]:
     """``scores`` of ``docnums`` (each of which matches ``q``) plus what
-    Whoosh's matchers give ``q`` in each."""
-    found = searcher.search(q, limit=None, filter=set(docnums))
+    Whoosh's matchers give ``q`` in each (the AND with the documents skips
+    the rest of ``q``'s matches)."""
+    among = DocList(docnums, [0.0] * len(docnums))
+    found = searcher.search(wq.And([among, q]), limit=None)
     extra = {hit.docnum: hit.score for hit in found}
     return [score + (extra.get(d) or 0.0) for d, score in zip(docnums, scores, strict=True)]
+
+
+def _searches_text(part: Any) -> bool:
+    """Whether a query part searches the text (a phrase, an OR of words, a
+    wildcard), rather than narrowing by a field (``lang:en``) or excluding."""
+    if isinstance(part, wq.Not):
+        return False
+    fields = {leaf.field() for leaf in part.leaves()} - {None}
+    return bool(fields) and fields <= TEXT_FIELDS.keys()
 
 
 def _feedback_clippings(searcher: Any, ranked: Sequence[int]) -> dict[int, str]:

@@ -783,6 +783,13 @@ def test_an_excluded_word_glued_to_a_short_option_is_not_taken_for_it(
     assert runner.invoke(cli, ["export", "--", "-otan"]).exit_code == 0
 
 
+@pytest.mark.parametrize("option", ["--source", "--tag", "--title"])
+def test_an_option_value_starting_with_dash_o_is_the_options(runner, news, option):
+    result = runner.invoke(cli, ["export", option, "-otan", "--format", "md", "zzzqx"])
+    assert result.exit_code == 1  # found nothing: not refused as -o tan
+    assert result.stderr == "No clipping matches.\n"
+
+
 @pytest.mark.parametrize("args", [["-oreview.md"], ["-o", "tan"], ["--output=tan"]])
 def test_an_output_file_is_still_written_however_the_option_is_spelled(
     runner, news, tmp_path, monkeypatch, args

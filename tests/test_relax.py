@@ -15,6 +15,7 @@ from clipper.archive import Archive
 from clipper.cli import cli
 from clipper.errors import ClipperError
 from clipper.ingest import Metadata
+from clipper.options import Filters
 
 # Written for these tests. "report" is in all clippings but one; "harvest" in two,
 # "brazil" in three, "cocoa" in four; no clipping has "zzzqx".
@@ -411,6 +412,35 @@ def test_a_relaxed_question_keeps_its_phrases_fields_and_exclusions(
     assert result.total == len(expected)
 
 
+def test_an_exclusion_or_a_field_narrows_a_question_without_scoring(
+    archive: Archive, glaciers: dict[str, str]
+) -> None:
+    # Whoosh scores a NOT, and a field's term, as a constant added to every
+    # match: times each clipping's coverage, it would reorder them.
+    def ranked(result) -> list[tuple[str, float]]:
+        return [(hit.clipping.id, round(hit.score, 9)) for hit in result.hits]
+
+    bare = archive.search(QUESTION)
+    assert ranked(archive.search(f"{QUESTION} -zzzqx")) == ranked(bare)
+    assert ranked(archive.search(f"{QUESTION} NOT zzzqx NOT qqqzx")) == ranked(bare)
+    assert ranked(archive.search(f"{QUESTION} lang:en")) == ranked(
+        archive.search(QUESTION, Filters(lang="en"))
+    )
+
+
+def test_a_phrase_beside_a_question_adds_its_own_score(
+    archive: Archive, glaciers: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(searching, "FEEDBACK_DOCS", 0)  # the same words for both
+    phrase = '"water supply"'
+    bare = {hit.clipping.id: hit.score for hit in archive.search(QUESTION).hits}
+    alone = {hit.clipping.id: hit.score for hit in archive.search(phrase).hits}
+    both = archive.search(f"{QUESTION} {phrase}")
+    assert len(both.hits) == 5 and all(alone.values())
+    for hit in both.hits:
+        assert hit.score == pytest.approx(bare[hit.clipping.id] + alone[hit.clipping.id])
+
+
 PORTS = "Les ports bretons et la pêche\n\n" + " ".join(
     f"Le paragraphe {n} raconte comment le port numéro {n} accueille les chalutiers "
     f"et vend la pêche du jour aux criées de la côte."
@@ -454,6 +484,29 @@ def test_a_collapsed_relaxed_question_counts_each_story_once(
         if hit.clipping.id not in {harbours["copy"], harbours["second_copy"]}
     ]
     assert [h.clipping.id for h in collapsed.hits] == [h.clipping.id for h in others]
+
+
+@pytest.mark.parametrize("collapse", [False, True])
+@pytest.mark.parametrize("size", [1, 2, 3])
+def test_pages_of_a_relaxed_question_partition_it_past_the_scored_clippings(
+    archive: Archive,
+    harbours: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    collapse: bool,
+    size: int,
+) -> None:
+    # Two clippings scored, six matches: which are scored must not depend on
+    # the page asked for.
+    monkeypatch.setattr(searching, "MAX_SCORED", 2)
+    total = archive.search(HARBOUR_QUESTION, collapse=collapse).total
+    paged = [
+        hit.clipping.id
+        for offset in range(0, total, size)
+        for hit in archive.search(
+            HARBOUR_QUESTION, limit=size, offset=offset, collapse=collapse
+        ).hits
+    ]
+    assert len(paged) == len(set(paged)) == total
 
 
 def test_every_group_on_a_collapsed_page_is_scored(

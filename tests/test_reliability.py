@@ -370,6 +370,37 @@ def test_check_repair_fixes_index_and_debris(runner: CliRunner, damaged):
     assert again.stdout == "checked 6 clippings: everything is in order\n"  # one restored
 
 
+def test_check_repair_keeps_every_orphan_apart_in_lost_found(runner: CliRunner, damaged):
+    archive, ids, orphan = damaged
+    path = archive.corpus.original_path(orphan)
+    first = path.read_bytes()
+    assert runner.invoke(cli, ["check", "--repair"]).exit_code == 0
+    lost = archive.root / "lost-found"
+    # The same name again, other bytes (the text with CRLF, say): both kept.
+    path.write_bytes(first.replace(b"\n", b"\r\n"))
+    assert runner.invoke(cli, ["check", "--repair"]).exit_code == 0
+    # And the same bytes a third time: nothing new to keep.
+    path.write_bytes(first)
+    assert runner.invoke(cli, ["check", "--repair"]).exit_code == 0
+    stem, _, rest = orphan.original.partition(".")
+    assert sorted(p.name for p in lost.iterdir()) == [f"{stem}-1.{rest}", orphan.original]
+    assert (lost / orphan.original).read_bytes() == first
+    assert (lost / f"{stem}-1.{rest}").read_bytes() == first.replace(b"\n", b"\r\n")
+    assert not path.exists()
+
+
+def test_check_repair_leaves_an_orphan_when_lost_found_is_a_file(runner: CliRunner, damaged):
+    archive, ids, orphan = damaged
+    (archive.root / "lost-found").write_text("not a folder")
+    result = runner.invoke(cli, ["check", "--repair", "--json"])
+    assert result.exit_code == 1
+    left = [p for p in json.loads(result.stdout)["problems"] if not p["repaired"]]
+    assert [p["detail"].rsplit("; ", 1)[1] for p in left] == [
+        f"{archive.root / 'lost-found'} is not a folder: left where it is"
+    ]
+    assert archive.corpus.original_path(orphan).exists()
+
+
 def test_check_leaves_a_damaged_original_for_a_human(runner: CliRunner, damaged):
     archive, ids, _ = damaged
     clipping = archive.corpus.read(ids[3])
