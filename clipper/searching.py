@@ -753,10 +753,8 @@ def run_search(
 # and the query is relaxed. docs/relevance.md has the measurements.
 RELAX_BELOW = 100
 # Queries of at most this many words (stop words aside) are relaxed only when
-# every word together finds fewer than RELAX_SHORT_BELOW clippings (a page),
-# and list the clippings holding them all first.
+# every word together finds nothing.
 SHORT_QUERY_WORDS = 3
-RELAX_SHORT_BELOW = 10
 # Words of a long question considered when relaxing: the rarest ones.
 MAX_RELAX_WORDS = 48
 # Share of the clippings above which a word is too common to count when
@@ -987,10 +985,10 @@ def relaxed_search(
     others = [p for p in others if p not in missing]
     lost = [_phrase_text(p) or "" for p in missing]
     strict = _and([*others, *(w.query for w in content)])
-    # Two or three remembered words found together are the answer, if they
-    # fill a page; a longer question is relaxed whenever strict finds only a few.
+    # Two or three remembered words found together are the answer; a longer
+    # question is relaxed whenever strict finds only a few.
     short = len(content) <= SHORT_QUERY_WORDS
-    enough = RELAX_SHORT_BELOW if short else RELAX_BELOW
+    enough = 1 if short else RELAX_BELOW
 
     def strict_outcome() -> Outcome:
         total, hits, counts = run(all_words(strict, content) if not others else strict)
@@ -1114,16 +1112,11 @@ def relaxed_search(
             scores = _plus_scores(searcher, _and(scoring), candidates, scores)
         if question and text_of is not None and candidates:
             scores = _with_feedback(searcher, candidates, scores, rank, found, text_of)
-        lift = max(scores, default=0.0) + 1.0
         is_scored = set(candidates)
 
         def ordering(docnum: int, score: float) -> float:
             if docnum not in is_scored:  # after every scored clipping, by share
                 return shares[docnum] / total_weight - 2.0
-            if short and words_of(docnum) == len(found):
-                # Two or three words found together are the answer: what
-                # relaxing adds comes after every clipping holding them all.
-                return rank(docnum, score) + lift
             return rank(docnum, score)
 
         _check_facets(facets)

@@ -15,7 +15,7 @@ from clipper.archive import Archive
 from clipper.cli import cli
 from clipper.errors import ClipperError
 from clipper.ingest import Metadata
-from clipper.options import Filters, MatchMode
+from clipper.options import Filters
 
 # Written for these tests. "report" is in all clippings but one; "harvest" in two,
 # "brazil" in three, "cocoa" in four; no clipping has "zzzqx".
@@ -108,52 +108,10 @@ def test_strict_mode_requires_every_word(archive: Archive, ids: dict[str, str]) 
     assert archive.search(QUERY).total > 0
 
 
-def test_a_short_query_found_together_in_a_page_is_not_relaxed(
-    archive: Archive, ids: dict[str, str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(searching, "RELAX_SHORT_BELOW", 2)  # two clippings fill the page
+def test_a_short_query_found_together_is_not_relaxed(archive: Archive, ids: dict[str, str]) -> None:
     result = archive.search("cocoa harvest")
     assert not result.relaxed
     assert sorted(_keys(result, ids)) == ["full", "three"]
-
-
-def test_a_short_query_found_together_in_fewer_than_a_page_lists_those_first(
-    archive: Archive, ids: dict[str, str]
-) -> None:
-    # Two clippings hold both words; the two with "cocoa" alone fill the page.
-    result = archive.search("cocoa harvest")
-    assert result.relaxed and result.total == 4
-    keys = _keys(result, ids)
-    assert sorted(keys[:2]) == ["full", "three"]
-    assert sorted(keys[2:]) == ["cocoa_brazil", "cocoa_only"]
-    assert [h.matched for h in result.hits] == [2, 2, 1, 1]
-
-
-_FILLER = " ".join(["The council met on Tuesday to discuss the budget and the roads."] * 8)
-KEEPERS = {
-    "both": ("Coastal news", f"{_FILLER} The lighthouse keeper retired. {_FILLER}"),
-    "lighthouse": ("Lighthouse lighthouse", "The lighthouse, the old lighthouse, repainted."),
-    **{
-        f"goal{n}": (f"Goal keeper {n}", f"The keeper saved a penalty in match {n}.")
-        for n in range(6)
-    },
-}
-
-
-@pytest.mark.parametrize("match", ["auto", "any"])
-def test_a_clipping_holding_both_words_of_two_ranks_above_one_holding_one(
-    archive: Archive, match: MatchMode
-) -> None:
-    # "lighthouse" five times in a short clipping scores far above both words
-    # once in a long one; a share of the words' weight does not make up for it.
-    ids = {}
-    for key, (title, text) in KEEPERS.items():
-        added = archive.add_bytes(f"{title}\n\n{text}\n".encode(), f"{key}.txt", Metadata())
-        ids[key] = added.clipping.id
-    result = archive.search("lighthouse keeper", match=match)
-    assert result.relaxed
-    assert _keys(result, ids)[:2] == ["both", "lighthouse"]
-    assert result.hits[0].score < result.hits[1].score
 
 
 def test_saved_searches_stay_strict(archive: Archive) -> None:
@@ -210,8 +168,8 @@ def test_an_unknown_saved_match_mode_is_named(archive: Archive, corpus_dir: Path
 def test_stop_words_are_optional(archive: Archive, ids: dict[str, str]) -> None:
     # "the" and "of" are absent from the exports story: it is still found.
     result = archive.search("the exports of cocoa")
-    assert _keys(result, ids)[0] == "cocoa_brazil"
-    assert result.words == 2 and result.hits[0].matched == 2
+    assert "cocoa_brazil" in _keys(result, ids)
+    assert not result.relaxed and result.words == 2
 
 
 def test_a_query_of_stop_words_requires_them_all(archive: Archive, ids: dict[str, str]) -> None:
@@ -335,8 +293,8 @@ def test_a_phrase_found_nowhere_is_dropped_like_a_word(
 def test_question_words_are_optional(archive: Archive, ids: dict[str, str], query: str) -> None:
     # No clipping says "pourquoi" or "combien": they are not words to find.
     result = archive.search(query)
-    assert _keys(result, ids)[0] == "cocoa_brazil" and result.hits[0].matched == 2
-    assert result.words == 2 and result.dropped == []
+    assert _keys(result, ids) == ["cocoa_brazil"]
+    assert not result.relaxed and result.words == 2 and result.dropped == []
 
 
 def test_a_repeated_word_weighs_as_often_as_typed(archive: Archive, ids: dict[str, str]) -> None:
@@ -907,10 +865,7 @@ def test_a_boosted_word_weighs_more_in_a_relaxed_question(
     assert [hit.clipping.title for hit in result.hits] == ranked
 
 
-def test_dropped_words_are_shown_as_typed_not_folded(
-    archive: Archive, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(searching, "RELAX_SHORT_BELOW", 1)  # one clipping is enough here
+def test_dropped_words_are_shown_as_typed_not_folded(archive: Archive) -> None:
     for n, text in enumerate(
         ["La grève des cheminots continue.", "Une grève à la poste.", "La sécheresse dure."]
     ):

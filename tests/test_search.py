@@ -98,8 +98,7 @@ def _keys(result, ids) -> list[str]:
     ],
 )
 def test_query_language(archive, ids, query, expected):
-    # What each form matches; relaxing (tests/test_relax.py) may add more.
-    result = archive.search(query, limit=10, match="all")
+    result = archive.search(query, limit=10)
     assert sorted(_keys(result, ids)) == sorted(expected)
     assert result.total == len(expected)
 
