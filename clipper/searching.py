@@ -20,6 +20,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from heapq import heappush, heapreplace
 from itertools import islice, takewhile
 from math import log
@@ -732,8 +733,7 @@ def run_search(
         return total, hits, counts
     groups: dict[str, RawHit] = {}
     for docnum, score in ranking.ranked:
-        stored = ranking.stored(docnum)
-        clipping_id, key = stored["id"], stored.get("group") or stored["id"]
+        clipping_id, key = _id_and_group(ranking.stored(docnum))
         matched = words_of(docnum) if words_of else None
         current = groups.get(key)
         if current is None:
@@ -1020,12 +1020,10 @@ def relaxed_search(
         return documents[word.text][0]
 
     constraints = [*others, *([filter_q] if filter_q is not None else [])]
-    allowed: list[set[int]] = []  # the clippings the constraints allow, read once
 
+    @cache  # the clippings the constraints allow, read once
     def constrained() -> set[int]:
-        if not allowed:
-            allowed.append(set(searcher.docs_for_query(_and(constraints))))
-        return allowed[0]
+        return set(searcher.docs_for_query(_and(constraints)))
 
     if match == "auto":
         kept: set[int] | None = constrained() if constraints else None
@@ -1068,12 +1066,6 @@ def relaxed_search(
     def rank(docnum: int, score: float) -> float:
         return score * coverage(docnum)
 
-    queries = [_boosted(w.query, w.repeats) if w.repeats > 1 else w.query for w in found]
-    if required:
-        must = _and([*others, *queries[:required]])
-        relaxed_q = wq.AndMaybe(must, wq.Or(queries[required:])) if queries[required:] else must
-    else:
-        relaxed_q = _and([*others, wq.Or(queries)])
     if sort == "relevance":
         # Score only the clippings holding the largest shares of the query's
         # weight, and count the rest (and the facets) from the sets.
@@ -1130,7 +1122,13 @@ def relaxed_search(
             _, hits, _ = run(DocList(candidates, scores), ordering, words_of, counted=False)
             total = len(domain)
         counts = _facet_counts(searcher, sorted(domain), facets) if facets else {}
-    else:
+    else:  # no score to rank by: Whoosh's matchers list the matches
+        queries = [_boosted(w.query, w.repeats) if w.repeats > 1 else w.query for w in found]
+        if required:
+            must = _and([*others, *queries[:required]])
+            relaxed_q = wq.AndMaybe(must, wq.Or(queries[required:])) if queries[required:] else must
+        else:
+            relaxed_q = _and([*others, wq.Or(queries)])
         total, hits, counts = run(relaxed_q, rank, words_of)
     if uncounted and count_common:
         _count_held(searcher, hits, uncounted)
@@ -1568,19 +1566,19 @@ def _covering_groups(
     """``candidates`` (the first of ``ranked``), and as many more of ``ranked``
     as it takes to hold ``groups`` near-duplicate groups: the groups a
     collapsed page shows must all be scored."""
-    seen = {_id_and_group(searcher, d)[1] for d in candidates}
+    seen = {_id_and_group(searcher.stored_fields(d))[1] for d in candidates}
     more = []
     for docnum in ranked[len(candidates) :]:
         if len(seen) >= groups:
             break
-        seen.add(_id_and_group(searcher, docnum)[1])
+        seen.add(_id_and_group(searcher.stored_fields(docnum))[1])
         more.append(docnum)
     return candidates + more if more else candidates
 
 
-def _id_and_group(searcher: Any, docnum: int) -> tuple[str, str]:
-    """A clipping's id and near-duplicate group (its id if it has none)."""
-    stored = searcher.stored_fields(docnum)
+def _id_and_group(stored: Mapping[str, Any]) -> tuple[str, str]:
+    """A clipping's id and near-duplicate group (its id if it has none), from
+    its stored fields."""
     return stored["id"], stored.get("group") or stored["id"]
 
 
@@ -1612,7 +1610,7 @@ def _feedback_clippings(searcher: Any, ranked: Sequence[int]) -> dict[int, str]:
     for position, docnum in enumerate(ranked):
         if len(chosen) >= FEEDBACK_DOCS:
             break
-        clipping_id, group = _id_and_group(searcher, docnum)
+        clipping_id, group = _id_and_group(searcher.stored_fields(docnum))
         if group not in groups:
             groups.add(group)
             chosen[position] = clipping_id
