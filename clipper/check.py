@@ -197,8 +197,9 @@ def _keep_aside(corpus: Corpus, path: Path) -> Path | None:
     stem, dot, rest = path.name.partition(".")
     target = folder / path.name
     copy = 0
+    data = path.read_bytes() if target.exists() else b""
     while target.exists():
-        if target.read_bytes() == path.read_bytes():
+        if target.read_bytes() == data:
             path.unlink()
             return target
         copy += 1
