@@ -773,8 +773,9 @@ QUESTION_WORDS = 6
 # Clippings scored when relaxing (or a page's size, if larger): those holding
 # the largest shares of the query's weight (scoring every clipping with any
 # word of a question is what made an OR slow); the other matches follow them,
-# by share.
-MAX_SCORED = 300
+# by share. A question's feedback re-ranks all of them: as many as a TREC run
+# lists, the depth RM3 is defined over.
+MAX_SCORED = 1000
 # Clippings tied with the last of them scored besides (see relaxed_search).
 MAX_TIED = 3000
 # Pseudo-relevance feedback for questions (a relevance model, RM3): the words
@@ -784,15 +785,14 @@ MAX_TIED = 3000
 # more than FEEDBACK_MAX_SHARE of the clippings left out, as for
 # COMMON_SHARE), at most FEEDBACK_WORDS, the question's own words among them,
 # are added to the question with FEEDBACK_WEIGHT times its weight, shared in
-# proportion, and re-rank its first FEEDBACK_RERANK clippings. The caps keep
-# a question's cost bounded; docs/relevance.md has the measurements.
+# proportion, and re-rank the clippings scored (MAX_SCORED). The caps keep a
+# question's cost bounded; docs/relevance.md has the measurements.
 FEEDBACK_DOCS = 10
 FEEDBACK_MIN_DOCS = 2
 FEEDBACK_WORDS = 12
 FEEDBACK_POOL = 100
 FEEDBACK_MAX_SHARE = 0.1
 FEEDBACK_CHARS = 3000
-FEEDBACK_RERANK = 200
 FEEDBACK_WEIGHT = 1.0
 
 
@@ -1510,8 +1510,8 @@ def _with_feedback(
     found: list[QueryWord],
     text_of: Callable[[str], str],
 ) -> list[float]:
-    """``scores`` with the feedback words' scores added to the first
-    :data:`FEEDBACK_RERANK` candidates (see :data:`FEEDBACK_DOCS`)."""
+    """``scores`` with the feedback words' scores added (see
+    :data:`FEEDBACK_DOCS`)."""
     order = sorted(range(len(candidates)), key=lambda i: -rank(candidates[i], scores[i]))
     feedback = _feedback_clippings(searcher, [candidates[i] for i in order])
     mass = sum(scores[order[n]] for n in feedback) or 1.0
@@ -1545,7 +1545,7 @@ def _with_feedback(
     # The question's words are in the model too, as in RM3: those its best
     # clippings use most gain weight.
     share = FEEDBACK_WEIGHT * sum(w.repeats for w in found) / sum(wt for wt, _ in picked)
-    head = sorted(order[:FEEDBACK_RERANK], key=candidates.__getitem__)
+    head = sorted(order, key=candidates.__getitem__)
     docnums = [candidates[i] for i in head]
     terms = [
         term

@@ -362,6 +362,48 @@ def test_a_short_query_gets_no_feedback(archive: Archive, glaciers: dict[str, st
     assert result.relaxed and keys.index("engineers") < keys.index("hydrologists")
 
 
+
+LATE_PLAN = (
+    "The valley's long-term water supply plan, debated for a decade by the regional "
+    "council, its committees, the farmers' unions, the ski resorts and the chambers of "
+    "commerce, now goes to the hydrologists, whose report on wells, reservoirs, pipes, "
+    "pumping stations and the cost of each is expected before the summer, officials said."
+)
+
+
+def test_feedback_reranks_every_clipping_scored(
+    archive: Archive, glaciers: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 240 short plans share the question's "water supply"; a long one that
+    # also names the hydrologists of the best answers ranks below all of them
+    # on the question's words, and above all of them with feedback.
+    lines = [
+        json.dumps(
+            {
+                "title": f"Plan {n}",
+                "text": f"The water supply of district {n} is reviewed by the council.",
+                "lang": "en",
+            }
+        )
+        for n in range(240)
+    ]
+    lines.append(json.dumps({"title": "Valley plan", "text": LATE_PLAN, "lang": "en"}))
+    path = tmp_path / "plans.jsonl"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    assert archive.import_jsonl(path).counts["added"] == len(lines)
+
+    def late_and_plans() -> tuple[int, list[int]]:
+        texts = [hit.clipping.text for hit in archive.search(QUESTION, limit=300).hits]
+        plans = [n for n, text in enumerate(texts) if text.endswith("by the council.")]
+        return texts.index(LATE_PLAN), plans
+
+    late, plans = late_and_plans()
+    assert len(plans) == 240 and late < min(plans)
+    monkeypatch.setattr(searching, "FEEDBACK_DOCS", 0)
+    late, plans = late_and_plans()
+    assert late > max(plans) > 200
+
+
 # A phrase, a field, an exclusion or --collapse (the page's "show each wire
 # story once") must not change how a question is ranked.
 WITH_CONSTRAINTS = [
