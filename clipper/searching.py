@@ -1545,19 +1545,16 @@ def _with_feedback(
     # The question's words are in the model too, as in RM3: those its best
     # clippings use most gain weight.
     share = FEEDBACK_WEIGHT * sum(w.repeats for w in found) / sum(wt for wt, _ in picked)
-    head = sorted(order, key=candidates.__getitem__)
-    docnums = [candidates[i] for i in head]
     terms = [
         term
         for wt, form in picked
         for term in _terms_weighed(searcher, _word_terms(form, wt * share))
     ]
-    postings = [_postings_among(searcher, t.fieldname, t.text, t.boost, docnums) for t in terms]
-    extra = _bm25_scores(searcher, docnums, postings)
-    rescored = list(scores)
-    for i, more in zip(head, extra, strict=True):
-        rescored[i] += more
-    return rescored
+    # Whole postings: a feedback word is not a common one (FEEDBACK_MAX_SHARE),
+    # and reading its blocks costs less than skipping to each candidate.
+    postings = [_term_postings(searcher, t.fieldname, t.text, t.boost) for t in terms]
+    extra = _bm25_scores(searcher, candidates, postings)
+    return [score + more for score, more in zip(scores, extra, strict=True)]
 
 
 def _covering_groups(
