@@ -1413,9 +1413,8 @@ def _read_postings(matcher: Any, offset: int, ids: list[int], weights: list[floa
                     ids.append(offset + docnum)
                     weights.append(weight)
         else:
-            ids.extend(offset + i for i in matcher._ids[start:]) if offset else ids.extend(
-                matcher._ids[start:]
-            )
+            block = matcher._ids[start:]
+            ids.extend(map(offset.__add__, block) if offset else block)
             weights.extend(matcher._weights[start:])
         matcher._next_block()
 
