@@ -773,9 +773,8 @@ QUESTION_WORDS = 6
 # Clippings scored when relaxing (or a page's size, if larger): those holding
 # the largest shares of the query's weight (scoring every clipping with any
 # word of a question is what made an OR slow); the other matches follow them,
-# by share. A question's feedback re-ranks all of them: as many as a TREC run
-# lists, the depth RM3 is defined over.
-MAX_SCORED = 1000
+# by share.
+MAX_SCORED = 300
 # Clippings tied with the last of them scored besides (see relaxed_search).
 MAX_TIED = 3000
 # Pseudo-relevance feedback for questions (a relevance model, RM3): the words
@@ -785,14 +784,17 @@ MAX_TIED = 3000
 # more than FEEDBACK_MAX_SHARE of the clippings left out, as for
 # COMMON_SHARE), at most FEEDBACK_WORDS, the question's own words among them,
 # are added to the question with FEEDBACK_WEIGHT times its weight, shared in
-# proportion, and re-rank the clippings scored (MAX_SCORED). The caps keep a
-# question's cost bounded; docs/relevance.md has the measurements.
+# proportion, and re-rank every clipping scored: FEEDBACK_RERANK of them (or a
+# page's size, if larger) for a question, as many as a TREC run lists, the
+# depth RM3 is defined over. The caps keep a question's cost bounded;
+# docs/relevance.md has the measurements.
 FEEDBACK_DOCS = 10
 FEEDBACK_MIN_DOCS = 2
 FEEDBACK_WORDS = 12
 FEEDBACK_POOL = 100
 FEEDBACK_MAX_SHARE = 0.1
 FEEDBACK_CHARS = 3000
+FEEDBACK_RERANK = 1000
 FEEDBACK_WEIGHT = 1.0
 
 
@@ -1079,7 +1081,8 @@ def relaxed_search(
                     shares[docnum] += weight
         # The clippings scored depend on the page's size, never on its offset:
         # consecutive pages cut one ordering.
-        scored = max(MAX_SCORED, limit)
+        feedback = question and text_of is not None
+        scored = max(FEEDBACK_RERANK if feedback else MAX_SCORED, limit)
         ranked = sorted(shares, key=lambda d: (-shares[d], d))
         candidates = ranked[:scored]
         if len(ranked) > scored:
@@ -1102,7 +1105,7 @@ def relaxed_search(
         scoring = [p for p in others if _searches_text(p)]
         if scoring:  # a phrase's score, as Whoosh gives it; fields and NOT only narrow
             scores = _plus_scores(searcher, _and(scoring), candidates, scores)
-        if question and text_of is not None and candidates:
+        if feedback and text_of is not None and candidates:
             scores = _with_feedback(searcher, candidates, scores, rank, found, text_of)
         is_scored = set(candidates)
 

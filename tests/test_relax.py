@@ -496,6 +496,12 @@ HARBOUR_NEWS = {
     "trawlers": "Chalutiers à quai\n\nLes chalutiers de Lorient restent à quai faute de gazole.",
     "docks": "Le port de Brest s'agrandit\n\nLe port de Brest ouvre un quai pour les navires.",
 }
+def _score_only(monkeypatch: pytest.MonkeyPatch, clippings: int) -> None:
+    """Relaxed queries and questions alike score ``clippings`` (or a page)."""
+    monkeypatch.setattr(searching, "MAX_SCORED", clippings)
+    monkeypatch.setattr(searching, "FEEDBACK_RERANK", clippings)
+
+
 HARBOUR_QUESTION = "pourquoi les chalutiers bretons vendent leur pêche aux criées du port"
 
 
@@ -539,7 +545,7 @@ def test_pages_of_a_relaxed_question_partition_it_past_the_scored_clippings(
 ) -> None:
     # Two clippings scored, six matches: which are scored must not depend on
     # the page asked for.
-    monkeypatch.setattr(searching, "MAX_SCORED", 2)
+    _score_only(monkeypatch, 2)
     total = archive.search(HARBOUR_QUESTION, collapse=collapse).total
     paged = [
         hit.clipping.id
@@ -557,7 +563,7 @@ def test_every_group_on_a_collapsed_page_is_scored(
     # The three copies hold the largest shares of the question: scoring only
     # as many clippings as the page shows would leave the page's other
     # stories unscored.
-    monkeypatch.setattr(searching, "MAX_SCORED", 1)
+    _score_only(monkeypatch, 1)
     page = archive.search(HARBOUR_QUESTION, collapse=True, limit=3)
     assert page.total == 4 and len(page.hits) == 3
     assert all(hit.score > 0 for hit in page.hits)
@@ -867,7 +873,7 @@ def test_which_clippings_a_relaxed_question_scores_does_not_depend_on_index_orde
     # of its weight) in texts of different lengths; only three are scored by
     # share. The same clippings added in the opposite order (other document
     # numbers, as a bulk import's segments give) must rank alike.
-    monkeypatch.setattr(searching, "MAX_SCORED", 3)
+    _score_only(monkeypatch, 3)
     texts = [
         (f"Note {n}", "Le glacier et la moraine. " + "Texte sans rapport. " * n) for n in range(8)
     ]
