@@ -362,7 +362,6 @@ def test_a_short_query_gets_no_feedback(archive: Archive, glaciers: dict[str, st
     assert result.relaxed and keys.index("engineers") < keys.index("hydrologists")
 
 
-
 LATE_PLAN = (
     "The valley's long-term water supply plan, debated for a decade by the regional "
     "council, its committees, the farmers' unions, the ski resorts and the chambers of "
@@ -496,12 +495,6 @@ HARBOUR_NEWS = {
     "trawlers": "Chalutiers à quai\n\nLes chalutiers de Lorient restent à quai faute de gazole.",
     "docks": "Le port de Brest s'agrandit\n\nLe port de Brest ouvre un quai pour les navires.",
 }
-def _score_only(monkeypatch: pytest.MonkeyPatch, clippings: int) -> None:
-    """Relaxed queries and questions alike score ``clippings`` (or a page)."""
-    monkeypatch.setattr(searching, "MAX_SCORED", clippings)
-    monkeypatch.setattr(searching, "FEEDBACK_RERANK", clippings)
-
-
 HARBOUR_QUESTION = "pourquoi les chalutiers bretons vendent leur pêche aux criées du port"
 
 
@@ -532,6 +525,12 @@ def test_a_collapsed_relaxed_question_counts_each_story_once(
         if hit.clipping.id not in {harbours["copy"], harbours["second_copy"]}
     ]
     assert [h.clipping.id for h in collapsed.hits] == [h.clipping.id for h in others]
+
+
+def _score_only(monkeypatch: pytest.MonkeyPatch, clippings: int) -> None:
+    """Relaxed queries and questions alike score ``clippings`` (or a page)."""
+    monkeypatch.setattr(searching, "MAX_SCORED", clippings)
+    monkeypatch.setattr(searching, "FEEDBACK_RERANK", clippings)
 
 
 @pytest.mark.parametrize("collapse", [False, True])
