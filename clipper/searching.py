@@ -770,10 +770,10 @@ COMMON_MIN_DOCUMENTS = 1000
 COVERAGE_POWER = 2.0
 QUESTION_COVERAGE_POWER = 1.0
 QUESTION_WORDS = 6
-# Clippings scored when relaxing (or a page's size, if larger): those holding
-# the largest shares of the query's weight (scoring every clipping with any
-# word of a question is what made an OR slow); the other matches follow them,
-# by share.
+# Clippings scored when relaxing (or a page's size, if larger; a question with
+# feedback scores FEEDBACK_RERANK): those holding the largest shares of the
+# query's weight (scoring every clipping with any word of a question is what
+# made an OR slow); the other matches follow them, by share.
 MAX_SCORED = 300
 # Clippings tied with the last of them scored besides (see relaxed_search).
 MAX_TIED = 3000
