@@ -775,6 +775,10 @@ QUESTION_WORDS = 6
 # query's weight (scoring every clipping with any word of a question is what
 # made an OR slow); the other matches follow them, by share.
 MAX_SCORED = 300
+# A word that is not required is read only among the clippings holding every
+# required word when its documents outnumber them this many times: skipping
+# to each costs about as much as reading this many postings.
+READ_AMONG_BELOW = 10
 # Clippings tied with the last of them scored besides (see relaxed_search).
 MAX_TIED = 3000
 # Pseudo-relevance feedback for questions (a relevance model, RM3): the words
@@ -1054,6 +1058,17 @@ def relaxed_search(
     count = searcher.doc_count_all()
     weights = [bm25_idf(w.documents, count) * w.repeats for w in found]
     total_weight = sum(weights)
+    held_by_required: set[int] | None = None  # the clippings every required word holds
+    if required:
+        held_by_required = _domain([docs_of(w) for w in found[:required]])
+        if constraints:
+            held_by_required &= constrained()
+        # Every match is among them: the other words, the commonest, are read
+        # there only when their postings are much longer.
+        among = sorted(held_by_required)
+        for word in found[required:]:
+            if word.text not in documents and len(among) * READ_AMONG_BELOW < word.documents:
+                documents[word.text] = _word_docs(searcher, word.query, among=among)
     sets = [docs_of(w) for w in found]
     question = len(found) >= QUESTION_WORDS
     power = QUESTION_COVERAGE_POWER if question else COVERAGE_POWER
@@ -1071,9 +1086,12 @@ def relaxed_search(
     if sort == "relevance":
         # Score only the clippings holding the largest shares of the query's
         # weight, and count the rest (and the facets) from the sets.
-        domain = _domain(sets[:required]) if required else set().union(*sets)
-        if constraints:
-            domain &= constrained()
+        if held_by_required is not None:
+            domain = held_by_required
+        else:
+            domain = set().union(*sets)
+            if constraints:
+                domain &= constrained()
         shares: dict[int, float] = dict.fromkeys(domain, 0.0)
         for weight, docs in zip(weights, sets, strict=True):
             for docnum in docs & domain if len(docs) > len(domain) else docs:

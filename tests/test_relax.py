@@ -83,6 +83,32 @@ def test_a_word_found_nowhere_is_dropped_first_then_the_most_common(
     assert result.words == 5
 
 
+@pytest.mark.parametrize("query", [f"{QUERY} says", f"{QUERY} says lang:en"])
+@pytest.mark.parametrize("sort", ["relevance", "-date"])
+def test_words_not_required_read_among_the_matches_rank_alike(
+    archive: Archive,
+    ids: dict[str, str],
+    two_enough: None,
+    monkeypatch: pytest.MonkeyPatch,
+    query: str,
+    sort: str,
+) -> None:
+    # "harvest" and "brazil" are required; "says" is read whole (it leaves
+    # too few), "cocoa" and "report" need only be read among the two
+    # clippings the required words find: read there or whole, they must give
+    # the same page, scores and counts.
+    def page() -> tuple[object, ...]:
+        result = archive.search(query, sort=sort, facets=["source", "lang"])
+        assert result.relaxed and {"says", "cocoa", "report"} <= set(result.dropped)
+        hits = [(h.clipping.id, h.score, h.matched) for h in result.hits]
+        return result.total, hits, result.facets
+
+    monkeypatch.setattr(searching, "READ_AMONG_BELOW", 0)
+    among = page()
+    monkeypatch.setattr(searching, "READ_AMONG_BELOW", 10**9)
+    assert page() == among
+
+
 def test_word_order_does_not_matter(
     archive: Archive, ids: dict[str, str], two_enough: None
 ) -> None:
