@@ -1339,29 +1339,25 @@ def _word_docs(
     return found, postings
 
 
-def _holding_segments(
-    searcher: Any, fieldname: str, text: str
-) -> tuple[list[tuple[Any, int]], int]:
-    """The segments (reader, offset) holding a term, and its document
-    frequency as Whoosh counts it for idf (removed clippings too)."""
-    holding = []
-    documents = 0
+def _segment_postings(searcher: Any, fieldname: str, text: str) -> Iterator[tuple[Any, int, Any]]:
+    """Each segment holding a term: its reader, offset and postings matcher
+    (one lookup of the term a segment)."""
     for reader, offset in searcher.reader().leaf_readers():
         try:
-            documents += reader.term_info(fieldname, text).doc_frequency()
+            matcher = reader.postings(fieldname, text)
         except TermNotFound:
             continue
-        holding.append((reader, offset))
-    return holding, documents
+        yield reader, offset, matcher
 
 
 def _term_postings(searcher: Any, fieldname: str, text: str, boost: float) -> _TermPostings:
     """A term's postings over every segment, document numbers ascending."""
     ids: list[int] = []
     weights: list[float] = []
-    holding, documents = _holding_segments(searcher, fieldname, text)
-    for reader, offset in holding:
-        _read_postings(reader.postings(fieldname, text), offset, ids, weights)
+    for _, offset, matcher in _segment_postings(searcher, fieldname, text):
+        _read_postings(matcher, offset, ids, weights)
+    # Whoosh's count for idf (removed clippings too), kept per reader.
+    documents = doc_frequency(searcher.reader(), fieldname, text)
     return _TermPostings(fieldname, text, boost, ids, weights, documents)
 
 
@@ -1372,9 +1368,7 @@ def _postings_among(
     matcher skips to each, without decoding the blocks in between."""
     ids: list[int] = []
     weights: list[float] = []
-    holding, documents = _holding_segments(searcher, fieldname, text)
-    for reader, offset in holding:
-        matcher = reader.postings(fieldname, text)
+    for reader, offset, matcher in _segment_postings(searcher, fieldname, text):
         deleted: frozenset[int] = frozenset()
         if isinstance(matcher, FilterMatcher) and matcher._exclude:
             deleted, matcher = matcher._ids, matcher.child
@@ -1392,6 +1386,7 @@ def _postings_among(
             if matcher.is_active() and matcher.id() == local and local not in deleted:
                 ids.append(docnum)
                 weights.append(matcher.weight())
+    documents = doc_frequency(searcher.reader(), fieldname, text)
     return _TermPostings(fieldname, text, boost, ids, weights, documents)
 
 
