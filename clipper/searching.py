@@ -1357,7 +1357,7 @@ def _term_postings(searcher: Any, fieldname: str, text: str, boost: float) -> _T
     for _, offset, matcher in _segment_postings(searcher, fieldname, text):
         _read_postings(matcher, offset, ids, weights)
     # Whoosh's count for idf (removed clippings too), kept per reader.
-    documents = doc_frequency(searcher.reader(), fieldname, text)
+    documents = _documents(searcher.reader(), fieldname, text)
     return _TermPostings(fieldname, text, boost, ids, weights, documents)
 
 
@@ -1386,7 +1386,7 @@ def _postings_among(
             if matcher.is_active() and matcher.id() == local and local not in deleted:
                 ids.append(docnum)
                 weights.append(matcher.weight())
-    documents = doc_frequency(searcher.reader(), fieldname, text)
+    documents = _documents(searcher.reader(), fieldname, text)
     return _TermPostings(fieldname, text, boost, ids, weights, documents)
 
 

@@ -126,6 +126,35 @@ def test_field_lengths_read_whole_are_whooshs(index: SearchIndex) -> None:
 
 
 @pytest.mark.parametrize(
+    ("fieldname", "text"),
+    [("body", "police"), ("body_en", "hospit"), ("title", "zzzqx"), ("no_such_field", "police")],
+)
+def test_a_terms_postings_read_whole_or_among_documents_are_whooshs(
+    index: SearchIndex, fieldname: str, text: str
+) -> None:
+    with index._searching() as searcher:
+        reader = searcher.reader()
+        expected: list[tuple[int, float]] = []
+        documents = 0
+        if fieldname in reader.schema and reader.doc_frequency(fieldname, text):
+            documents = reader.doc_frequency(fieldname, text)
+            matcher = reader.postings(fieldname, text)
+            while matcher.is_active():
+                expected.append((matcher.id(), matcher.weight()))
+                matcher.next()
+        whole = searching._term_postings(searcher, fieldname, text, 1.0)
+        assert list(zip(whole.ids, whole.weights, strict=True)) == expected
+        assert whole.documents == documents
+        among = list(range(0, searcher.doc_count_all(), 3))
+        part = searching._postings_among(searcher, fieldname, text, 1.0, among)
+        assert list(zip(part.ids, part.weights, strict=True)) == [
+            (d, w) for d, w in expected if d % 3 == 0
+        ]
+        assert part.documents == documents
+    assert text == "zzzqx" or fieldname == "no_such_field" or expected
+
+
+@pytest.mark.parametrize(
     ("text", "tied"), [("police", True), ("le en", True), ("budget écoles", False)]
 )
 def test_pages_of_the_scored_list_are_those_of_whooshs_query(
