@@ -1099,8 +1099,8 @@ def relaxed_search(
                     shares[docnum] += weight
         # The clippings scored depend on the page's size, never on its offset:
         # consecutive pages cut one ordering.
-        feedback = question and text_of is not None
-        scored = max(FEEDBACK_RERANK if feedback else MAX_SCORED, limit)
+        feedback_text = text_of if question else None  # only questions get feedback
+        scored = max(MAX_SCORED if feedback_text is None else FEEDBACK_RERANK, limit)
         ranked = sorted(shares, key=lambda d: (-shares[d], d))
         candidates = ranked[:scored]
         if len(ranked) > scored:
@@ -1123,8 +1123,8 @@ def relaxed_search(
         scoring = [p for p in others if _searches_text(p)]
         if scoring:  # a phrase's score, as Whoosh gives it; fields and NOT only narrow
             scores = _plus_scores(searcher, _and(scoring), candidates, scores)
-        if feedback and text_of is not None and candidates:
-            scores = _with_feedback(searcher, candidates, scores, rank, found, text_of)
+        if feedback_text is not None and candidates:
+            scores = _with_feedback(searcher, candidates, scores, rank, found, feedback_text)
         is_scored = set(candidates)
 
         def ordering(docnum: int, score: float) -> float:
