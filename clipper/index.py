@@ -65,7 +65,7 @@ class SearchIndex:
         if self._ix is None:
             from clipper.indexing import open_index
 
-            self._ix = open_index(self._corpus, progress)
+            self._ix = open_index(self._corpus, progress, mapped=True)
         return self._ix
 
     @contextmanager

@@ -9,6 +9,7 @@ index (or none) but never a half-built one in use.
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator
@@ -19,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from whoosh import index as whoosh_index
 from whoosh import query
+from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import StructFile
 from whoosh.index import LockError
 
 from clipper.analysis import STEMMED_LANGUAGES
@@ -81,11 +84,16 @@ def index_state(corpus: Corpus) -> str:
     return "ok" if exists else "missing"
 
 
-def open_index(corpus: Corpus, progress: ProgressCallback | None = None) -> Any:
+def open_index(
+    corpus: Corpus, progress: ProgressCallback | None = None, *, mapped: bool = False
+) -> Any:
     """Open the index, bringing it up to date with the corpus first if needed.
 
     A missing index or one of another schema version is rebuilt; one that a
-    crashed writer left behind the corpus is synchronised.
+    crashed writer left behind the corpus is synchronised. ``mapped``: read
+    its files through memory maps (see :class:`MappedStorage`), for searching;
+    writers read plain files, so that a merge does not count the segments it
+    reads as its own memory.
     """
     if index_state(corpus) != "ok":
         with corpus_lock(corpus.root):
@@ -98,13 +106,39 @@ def open_index(corpus: Corpus, progress: ProgressCallback | None = None) -> Any:
             if pending(corpus.root):
                 sync(corpus)
     try:
-        return whoosh_index.open_dir(str(corpus.index_dir))
+        return _open_dir(corpus.index_dir, mapped=mapped)
     except Exception as exc:  # an unreadable index is rebuilt, never trusted
         rebuild(corpus, progress)
         try:
-            return whoosh_index.open_dir(str(corpus.index_dir))
+            return _open_dir(corpus.index_dir, mapped=mapped)
         except Exception:
             raise CorpusError(f"cannot open the index in {corpus.index_dir}: {exc}") from exc
+
+
+def _open_dir(path: Path, *, mapped: bool = False) -> Any:
+    storage = MappedStorage(str(path)) if mapped else FileStorage(str(path))
+    return storage.open_index()
+
+
+class MappedStorage(FileStorage):
+    """An index folder whose files are read through read-only memory maps.
+
+    Whoosh reads its files with a seek and a read for every lookup, and
+    looking a term up takes several (hash slot, key, value, then the
+    postings' blocks); from a map each is a slice of the pages the operating
+    system already caches (docs/performance.md). A segment's files never
+    change once written (a commit writes new ones), so a map stays valid for
+    as long as a reader has it.
+    """
+
+    def open_file(self, name: str, **kwargs: Any) -> StructFile:
+        with open(self._fpath(name), "rb") as file:
+            try:
+                mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+            except (ValueError, OSError):  # an empty file, or one the system will not map
+                return super().open_file(name, **kwargs)
+        # A map reads, seeks and tells like a file, without a system call.
+        return StructFile(mapped, name=name, **kwargs)
 
 
 def document_for(clipping: Clipping, sig: Signature | None = None) -> dict[str, Any]:
@@ -334,7 +368,7 @@ def _open_writer(ix: Any, corpus: Corpus, *, bulk: bool = False) -> Any:
     """A Whoosh writer writing non-compound segments.
 
     A compound segment is copied whole into memory by every process that opens
-    it; separate files are mapped instead, which a fresh search opens faster
+    it; separate files are opened one by one, which a fresh search does faster
     and in far less memory. ``bulk`` analyses in one process per
     core (Whoosh's MpWriter), each leaving its own segment.
     """
@@ -407,7 +441,7 @@ def diff(corpus: Corpus, ix: Any | None = None) -> IndexDiff:
     own = ix is None
     if own and not whoosh_index.exists_in(str(corpus.index_dir)):
         return IndexDiff(sorted(corpus.iter_ids()), [], [])
-    ix = ix if ix is not None else whoosh_index.open_dir(str(corpus.index_dir))
+    ix = ix if ix is not None else _open_dir(corpus.index_dir)
     try:
         with ix.searcher() as searcher:
             indexed = {f["id"]: f.get("stamp") for f in searcher.all_stored_fields()}
@@ -429,7 +463,7 @@ def diff(corpus: Corpus, ix: Any | None = None) -> IndexDiff:
 def sync(corpus: Corpus, found: IndexDiff | None = None) -> IndexDiff:
     """Index what is missing or stale and drop what is gone; returns what was fixed."""
     with corpus_lock(corpus.root):
-        ix = whoosh_index.open_dir(str(corpus.index_dir))
+        ix = _open_dir(corpus.index_dir)
         try:
             found = found or diff(corpus, ix)
             if not found.clean:
@@ -478,7 +512,7 @@ def optimize(corpus: Corpus) -> tuple[int, int]:
             writer.commit(optimize=True)
         finally:
             ix.close()
-        ix = whoosh_index.open_dir(str(corpus.index_dir))
+        ix = _open_dir(corpus.index_dir)
         try:
             return before, len(ix._segments())
         finally:

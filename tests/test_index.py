@@ -122,3 +122,62 @@ def test_postings_among_given_documents_match_the_whole_list(archive, tmp_path):
             assert among.ids == expected
     finally:
         index.close()
+
+
+def test_an_index_file_read_through_a_map_reads_as_the_file(tmp_path):
+    import mmap
+    from array import array
+
+    from whoosh.filedb.filestore import FileStorage
+
+    from clipper.indexing import MappedStorage
+
+    storage = FileStorage(str(tmp_path))
+    with storage.create_file("seg.pst") as out:
+        out.write_int(-7)
+        out.write_pickle({"blocks": (1, 2.5, "navires")})
+        out.write_array(array("i", [3, 1, 4, 1, 5]))
+        out.write(b"tail")
+    storage.create_file("empty.col").close()
+    size = storage.file_length("seg.pst")
+
+    def reads(file):
+        first = (file.read_int(), file.read_pickle(), list(file.read_array("i", 5)), file.tell())
+        return first, file.get(4, 6), file.get(size - 2, 10), file.read(4)
+
+    plain, mapped = storage.open_file("seg.pst"), MappedStorage(str(tmp_path)).open_file("seg.pst")
+    assert isinstance(mapped.file, mmap.mmap)
+    assert reads(mapped) == reads(plain)
+    mapped.close()
+    plain.close()
+    empty = MappedStorage(str(tmp_path)).open_file("empty.col")  # cannot be mapped
+    assert empty.read() == b""
+    empty.close()
+
+
+def test_searches_read_the_index_through_maps_and_writers_do_not(archive, monkeypatch):
+    # A merge reading segments through maps would count them as its memory.
+    import mmap
+
+    from clipper.indexing import MappedStorage
+
+    opened: list[str] = []
+    open_file = MappedStorage.open_file
+
+    def recording(self, name, **kwargs):
+        file = open_file(self, name, **kwargs)
+        if isinstance(file.file, mmap.mmap):
+            opened.append(name.rsplit(".", 1)[-1])
+        return file
+
+    monkeypatch.setattr(MappedStorage, "open_file", recording)
+    _add(archive, 2)
+    assert opened == []
+    assert archive.search("navires").total == 2
+    assert {"trm", "pst"} <= set(opened)
+    opened.clear()
+    text = "Escale\n\nTrois navires attendent au large du port.\n"
+    assert archive.add_bytes(text.encode(), "escale.txt", Metadata(lang="fr")).status == "added"
+    assert opened == []  # the new clipping's segment is mapped at the next search
+    assert archive.search("navires").total == 3
+    assert {"trm", "pst"} <= set(opened)
