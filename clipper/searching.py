@@ -10,10 +10,12 @@ keep positions; dates are parsed by :mod:`clipper.dates`.
 from __future__ import annotations
 
 import copy
+import pickle
 import re
 import sys
 import time
 import weakref
+import zlib
 from array import array
 from bisect import bisect_left
 from collections import Counter, defaultdict
@@ -1378,6 +1380,8 @@ def _postings_among(
             local = docnum - offset
             if not matcher.is_active():
                 break
+            if blocks and matcher._ids is None:
+                _read_block(matcher)
             if matcher.id() < local:
                 if blocks:  # Whoosh's skip_to steps through a block one posting at a time
                     _bisect_to(matcher, local)
@@ -1397,10 +1401,64 @@ def _bisect_to(matcher: Any, target: int) -> None:
         if not matcher.is_active():
             return
     if matcher._ids is None:
-        matcher._read_ids()
+        _read_block(matcher)
     matcher._i = bisect_left(matcher._ids, target, matcher._i)
     if matcher._i >= matcher._blocklength:
         matcher._next_block()
+        if matcher.is_active():
+            _read_block(matcher)
+
+
+# A posting block as Whoosh 2.7.4 pickles it (protocol 2) is a tuple of the
+# ids (as deltas), the weights (None when all are 1, one float when all are
+# equal) and the values: in a field with positions, one pickled string each,
+# which cost three quarters of decoding a block. Scoring needs the ids and
+# weights alone; they come first, and this reads them alone.
+_PICKLED_INT = rb"(?:K.|M..|J....)"
+_PICKLED_FLOAT = rb"(?:G.{8})"
+
+
+def _pickled_tuple(item: bytes) -> bytes:
+    # Up to three items are pickled without a mark; a memo index follows.
+    return rb"(?:\)|%s\x85|%s{2}\x86|%s{3}\x87|\(%s*t)(?:q.|r....)?" % ((item,) * 4)
+
+
+_PICKLED_WEIGHTS = rb"(?:N|%s|%s)" % (_pickled_tuple(_PICKLED_FLOAT), _PICKLED_FLOAT)
+_IDS_AND_WEIGHTS = re.compile(
+    # Then where the values start: a tuple, a first string, or None.
+    rb"\x80\x02" + _pickled_tuple(_PICKLED_INT) + _PICKLED_WEIGHTS + rb"(?=[()cN])",
+    re.DOTALL,
+)
+# Bytes a posting's id and weight take at most in that pickle, and the rest.
+_PICKLED_POSTING_BYTES = 14
+_PICKLED_HEAD_BYTES = 32
+
+
+def _read_block(matcher: Any) -> None:
+    """Load a block matcher's ids and weights; its values (positions) only if
+    the ids and weights cannot be read without them."""
+    fixedsize = getattr(matcher, "_fixedsize", 0)
+    if (
+        matcher._data is None
+        and (fixedsize is None or fixedsize < 0)  # values of varying size: positions
+        and not getattr(matcher, "_byteids", True)
+    ):
+        stored = matcher._postfile.get(
+            matcher._dataoffset, matcher._nextoffset - matcher._dataoffset
+        )
+        wanted = matcher._blocklength * _PICKLED_POSTING_BYTES + _PICKLED_HEAD_BYTES
+        head = zlib.decompressobj().decompress(stored, wanted) if matcher._compression else stored
+        found = _IDS_AND_WEIGHTS.match(head)
+        if found is not None:
+            matcher._data = pickle.loads(found.group() + b"N\x87.")  # values: None
+            matcher._read_ids()
+            matcher._read_weights()
+            matcher._data = None  # values, if a phrase asks, are read in full
+            return
+    if matcher._ids is None:
+        matcher._read_ids()
+    if matcher._weights is None:
+        matcher._read_weights()
 
 
 def _read_postings(matcher: Any, offset: int, ids: list[int], weights: list[float]) -> None:
@@ -1418,10 +1476,8 @@ def _read_postings(matcher: Any, offset: int, ids: list[int], weights: list[floa
             matcher.next()
         return
     while matcher.is_active():
-        if matcher._ids is None:
-            matcher._read_ids()
-        if matcher._weights is None:
-            matcher._read_weights()
+        if matcher._ids is None or matcher._weights is None:
+            _read_block(matcher)
         start = matcher._i
         if deleted:
             for docnum, weight in zip(matcher._ids[start:], matcher._weights[start:], strict=True):

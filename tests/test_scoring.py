@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from clipper import searching
 from clipper.archive import Archive
@@ -154,6 +156,105 @@ def test_a_terms_postings_read_whole_or_among_documents_are_whooshs(
     assert text == "zzzqx" or fieldname == "no_such_field" or expected
 
 
+def _blocks_read_both_ways(ix: Any, fieldname: str) -> Iterator[tuple[Any, Any]]:
+    """Each posting block of each term of ``fieldname``: one matcher loaded by
+    clipper's reader, one by Whoosh's own."""
+    with ix.searcher() as searcher:
+        for reader, _ in searcher.reader().leaf_readers():
+            for text in reader.lexicon(fieldname):
+                ours, whooshs = reader.postings(fieldname, text), reader.postings(fieldname, text)
+                if not hasattr(ours, "_read_ids"):  # one posting, kept in the term's entry
+                    continue
+                while ours.is_active():
+                    searching._read_block(ours)
+                    whooshs._read_ids()
+                    whooshs._read_weights()
+                    yield ours, whooshs
+                    ours._next_block()
+                    whooshs._next_block()
+
+
+_BLOCK_WORDS = "port navire grève maire le 2024".split()
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    texts=st.lists(
+        st.lists(st.sampled_from(_BLOCK_WORDS), min_size=1, max_size=12), min_size=1, max_size=60
+    ),
+    blocklimit=st.sampled_from([2, 3, 5, 128]),
+    compression=st.sampled_from([0, 3]),
+)
+def test_a_blocks_ids_and_weights_read_without_its_positions_are_whooshs(
+    texts: list[list[str]], blocklimit: int, compression: int
+) -> None:
+    # Blocks of one to three postings (pickled without a mark), weights all
+    # one, all equal or mixed, compressed or not.
+    from whoosh.codec.whoosh3 import W3Codec
+    from whoosh.fields import TEXT, Schema
+    from whoosh.filedb.filestore import RamStorage
+
+    ix = RamStorage().create_index(Schema(body=TEXT(phrase=True), title=TEXT(phrase=False)))
+    with ix.writer(codec=W3Codec(blocklimit=blocklimit, compression=compression)) as writer:
+        for words in texts:
+            writer.add_document(body=" ".join(words), title=" ".join(words[:3]))
+    for fieldname in ("body", "title"):
+        for ours, whooshs in _blocks_read_both_ways(ix, fieldname):
+            assert ours._ids == whooshs._ids
+            assert list(ours._weights) == list(whooshs._weights)
+            if fieldname == "body":  # with positions: read without them ...
+                assert ours._values is None and ours._data is None
+            assert ours.value() == whooshs.value()  # ... which a phrase still finds
+
+
+def test_a_block_whose_ids_and_weights_are_cut_short_is_read_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Too few bytes decompressed for a block's weights: never one weight taken
+    # for all (the pickle of a lone float), Whoosh reads the block instead.
+    from whoosh.fields import TEXT, Schema
+    from whoosh.filedb.filestore import RamStorage
+
+    monkeypatch.setattr(searching, "_PICKLED_POSTING_BYTES", 4)
+    ix = RamStorage().create_index(Schema(body=TEXT(phrase=True)))
+    with ix.writer() as writer:
+        for n in range(300):
+            writer.add_document(body=" ".join(["port"] * (1 + n % 4) + ["navire"] * (n % 3)))
+    blocks = list(_blocks_read_both_ways(ix, "body"))
+    assert len(blocks) == 5  # 300 postings of "port", 200 of "navire"
+    for ours, whooshs in blocks:
+        assert ours._ids == whooshs._ids
+        assert list(ours._weights) == list(whooshs._weights)
+        assert ours._data is not None  # read whole
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    postings=st.lists(
+        st.tuples(st.integers(0, 70_000), st.floats(0.5, 40), st.binary(max_size=6)),
+        max_size=7,
+    ),
+    weights_kind=st.sampled_from(["mixed", "ones", "equal"]),
+)
+def test_ids_and_weights_are_read_from_a_block_pickle_cut_anywhere_or_not_at_all(
+    postings: list[tuple[int, float, bytes]], weights_kind: str
+) -> None:
+    import pickle
+
+    ids = tuple(p[0] for p in postings)
+    weights: Any = tuple(p[1] for p in postings)
+    if weights_kind == "ones":
+        weights = None
+    elif weights_kind == "equal":
+        weights = weights[0] if weights else None
+    pickled = pickle.dumps((ids, weights, tuple(p[2] for p in postings)), 2)
+    for cut in range(len(pickled) + 1):
+        found = searching._IDS_AND_WEIGHTS.match(pickled[:cut])
+        if found is not None:
+            assert pickle.loads(found.group() + b"N\x87.") == (ids, weights, None)
+    assert searching._IDS_AND_WEIGHTS.match(pickled) is not None
+
+
 @pytest.mark.parametrize(
     ("text", "tied"), [("police", True), ("le en", True), ("budget écoles", False)]
 )
@@ -270,9 +371,7 @@ def test_boosted_or_repeated_words_are_scored_as_whoosh_scores_them(
     with index._searching() as searcher:
         q = searching.user_query(searching.make_parser(searcher.schema), text)
         outcome = searching.relaxed_search(searcher, q, None, 40, 0, match="all")
-        expected = searching.run_search(
-            searcher, searching.words_weighed(searcher, q), None, 40, 0
-        )
+        expected = searching.run_search(searcher, searching.words_weighed(searcher, q), None, 40, 0)
         assert outcome.total == expected[0] > 10
         assert [(h.id, round(h.score, 9)) for h in outcome.hits] == [
             (h.id, round(h.score, 9)) for h in expected[1]
