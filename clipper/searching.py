@@ -1341,23 +1341,39 @@ def _word_docs(
     return found, postings
 
 
-def _segment_postings(searcher: Any, fieldname: str, text: str) -> Iterator[tuple[Any, int, Any]]:
-    """Each segment holding a term: its reader, offset and postings matcher
-    (one lookup of the term a segment)."""
+def _segment_postings(
+    searcher: Any, fieldname: str, text: str
+) -> Iterator[tuple[Any, int, Any, frozenset[int]]]:
+    """Each segment holding a term: its reader, offset, postings matcher and
+    removed documents (one lookup of the term a segment).
+
+    The matcher is the codec's own: for a segment with removals, Whoosh's
+    ``postings`` wraps it in a filter that decodes its first block whole (the
+    positions too) as it is made, and that reads one posting at a time.
+    """
     for reader, offset in searcher.reader().leaf_readers():
+        if fieldname not in reader.schema:
+            continue
         try:
-            matcher = reader.postings(fieldname, text)
+            if hasattr(reader, "_terms") and hasattr(reader, "_perdoc"):  # a segment's
+                btext = reader._text_to_bytes(fieldname, text)
+                matcher = reader._terms.matcher(fieldname, btext, reader.schema[fieldname].format)
+                removed = frozenset(reader._perdoc.deleted_docs())
+            else:
+                matcher, removed = reader.postings(fieldname, text), frozenset()
         except TermNotFound:
             continue
-        yield reader, offset, matcher
+        if isinstance(matcher, FilterMatcher) and matcher._exclude:
+            matcher, removed = matcher.child, matcher._ids
+        yield reader, offset, matcher, removed
 
 
 def _term_postings(searcher: Any, fieldname: str, text: str, boost: float) -> _TermPostings:
     """A term's postings over every segment, document numbers ascending."""
     ids: list[int] = []
     weights: list[float] = []
-    for _, offset, matcher in _segment_postings(searcher, fieldname, text):
-        _read_postings(matcher, offset, ids, weights)
+    for _, offset, matcher, removed in _segment_postings(searcher, fieldname, text):
+        _read_postings(matcher, offset, ids, weights, removed)
     # Whoosh's count for idf (removed clippings too), kept per reader.
     documents = _documents(searcher.reader(), fieldname, text)
     return _TermPostings(fieldname, text, boost, ids, weights, documents)
@@ -1370,10 +1386,7 @@ def _postings_among(
     matcher skips to each, without decoding the blocks in between."""
     ids: list[int] = []
     weights: list[float] = []
-    for reader, offset, matcher in _segment_postings(searcher, fieldname, text):
-        deleted: frozenset[int] = frozenset()
-        if isinstance(matcher, FilterMatcher) and matcher._exclude:
-            deleted, matcher = matcher._ids, matcher.child
+    for reader, offset, matcher, removed in _segment_postings(searcher, fieldname, text):
         blocks = hasattr(matcher, "_skip_to_block") and hasattr(matcher, "_read_ids")
         end = offset + reader.doc_count_all()
         for docnum in docnums[bisect_left(docnums, offset) : bisect_left(docnums, end)]:
@@ -1387,7 +1400,7 @@ def _postings_among(
                     _bisect_to(matcher, local)
                 else:
                     matcher.skip_to(local)
-            if matcher.is_active() and matcher.id() == local and local not in deleted:
+            if matcher.is_active() and matcher.id() == local and local not in removed:
                 ids.append(docnum)
                 weights.append(matcher.weight())
     documents = _documents(searcher.reader(), fieldname, text)
@@ -1461,16 +1474,18 @@ def _read_block(matcher: Any) -> None:
         matcher._read_weights()
 
 
-def _read_postings(matcher: Any, offset: int, ids: list[int], weights: list[float]) -> None:
-    """Append a posting list's document numbers (plus ``offset``) and weights."""
-    deleted: frozenset[int] = frozenset()
-    if isinstance(matcher, FilterMatcher) and matcher._exclude:
-        # A segment with deletions wraps its postings in a filter that reads
-        # one posting at a time: read the blocks and leave the deleted out.
-        deleted, matcher = matcher._ids, matcher.child
+def _read_postings(
+    matcher: Any,
+    offset: int,
+    ids: list[int],
+    weights: list[float],
+    removed: frozenset[int] = frozenset(),
+) -> None:
+    """Append a posting list's document numbers (plus ``offset``) and weights,
+    those of ``removed`` documents left out."""
     if not hasattr(matcher, "_read_ids") or not hasattr(matcher, "_read_weights"):
         while matcher.is_active():  # another codec: one posting at a time
-            if matcher.id() not in deleted:
+            if matcher.id() not in removed:
                 ids.append(offset + matcher.id())
                 weights.append(matcher.weight())
             matcher.next()
@@ -1479,9 +1494,9 @@ def _read_postings(matcher: Any, offset: int, ids: list[int], weights: list[floa
         if matcher._ids is None or matcher._weights is None:
             _read_block(matcher)
         start = matcher._i
-        if deleted:
+        if removed:
             for docnum, weight in zip(matcher._ids[start:], matcher._weights[start:], strict=True):
-                if docnum not in deleted:
+                if docnum not in removed:
                     ids.append(offset + docnum)
                     weights.append(weight)
         else:

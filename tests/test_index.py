@@ -112,9 +112,10 @@ def test_postings_among_given_documents_match_the_whole_list(archive, tmp_path):
     try:
         with index._searching() as searcher:
             whole = searching._TermPostings("body", "navires", 1.0, [], [])
-            for reader, offset in searcher.reader().leaf_readers():
-                matcher = reader.postings("body", "navires")
-                searching._read_postings(matcher, offset, whole.ids, whole.weights)
+            for _, offset, matcher, removed in searching._segment_postings(
+                searcher, "body", "navires"
+            ):
+                searching._read_postings(matcher, offset, whole.ids, whole.weights, removed)
             wanted = list(range(0, searcher.doc_count_all(), 7))
             among = searching._postings_among(searcher, "body", "navires", 1.0, wanted)
             expected = [d for d in whole.ids if d in set(wanted)]
