@@ -48,6 +48,7 @@ class SearchIndex:
         self._corpus = corpus
         self._ix: Any = None  # a Whoosh index
         self._searcher: Any = None  # a Whoosh searcher, kept between searches
+        self._schema: Any = None  # the index's, read once (Whoosh reads it from disk each time)
 
     @property
     def has_searcher(self) -> bool:
@@ -60,6 +61,7 @@ class SearchIndex:
         if self._ix is not None:
             self._ix.close()
             self._ix = None
+            self._schema = None
 
     def _open(self, progress: ProgressCallback | None = None) -> Any:
         if self._ix is None:
@@ -91,9 +93,10 @@ class SearchIndex:
         query of the filters (or None)."""
         from clipper.searching import filter_query, make_parser, user_query_counting
 
-        ix = self._open(progress)
-        q, repeats = user_query_counting(make_parser(ix.schema), query)
-        return q, repeats, filter_query(ix.schema, filters or Filters())
+        if self._schema is None:
+            self._schema = self._open(progress).schema
+        q, repeats = user_query_counting(make_parser(self._schema), query)
+        return q, repeats, filter_query(self._schema, filters or Filters())
 
     # -- searching -----------------------------------------------------
 

@@ -182,3 +182,17 @@ def test_searches_read_the_index_through_maps_and_writers_do_not(archive, monkey
     assert opened == []  # the new clipping's segment is mapped at the next search
     assert archive.search("navires").total == 3
     assert {"trm", "pst"} <= set(opened)
+
+
+def test_searches_read_the_schema_once_per_opening(archive, monkeypatch):
+    # Whoosh reads the schema from the table of contents on disk at each ask.
+    from whoosh.index import FileIndex
+
+    _add(archive, 2)
+    asked = []
+    read = FileIndex.schema.fget
+
+    monkeypatch.setattr(FileIndex, "schema", property(lambda ix: asked.append(1) or read(ix)))
+    for query in ("navires", "port numéro 1", "accueille"):
+        assert archive.search(query).total >= 1
+    assert len(asked) == 1
