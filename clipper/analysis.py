@@ -193,22 +193,31 @@ def stem_word(lang: str, folded: str) -> str:
 _WORD = re.compile(TOKEN_PATTERN)
 
 
+# Distinct words whose analysed forms a process keeps (about 200 bytes each).
+WORD_CACHE_SIZE = 50_000
+
+
 def word_forms(text: str, limit: int) -> Iterator[tuple[str, int, int]]:
     """``(folded form, start, end)`` of each word of ``text[:limit]``, and of each
     part of a compound, the way the exact field indexes them; for highlighting
     without running the whole analyzer chain."""
     for match in _WORD.finditer(text, 0, limit):
         start, end = match.span()
-        form = fold(match.group().lower())
-        if form[:1].isdigit() and _NUMBER.match(form):
-            form = normalise_number(form)
-        if "'" in form:
-            form = _POSSESSIVE.sub("", _ELISION.sub("", form))
-        yield form, start, end
-        if "-" in form or "'" in form or "." in form or "‐" in form or "‑" in form:
-            for part in _INNER_SEPARATORS.split(form):
-                if part:
-                    yield part, start, end
+        for form in _token_forms(match.group()):
+            yield form, start, end
+
+
+@lru_cache(maxsize=WORD_CACHE_SIZE)  # snippets read ten texts a search, of words that repeat
+def _token_forms(token: str) -> tuple[str, ...]:
+    """The folded form of one token, then those of a compound's parts."""
+    form = fold(token.lower())
+    if form[:1].isdigit() and _NUMBER.match(form):
+        form = normalise_number(form)
+    if "'" in form:
+        form = _POSSESSIVE.sub("", _ELISION.sub("", form))
+    if "-" in form or "'" in form or "." in form or "‐" in form or "‑" in form:
+        return (form, *(part for part in _INNER_SEPARATORS.split(form) if part))
+    return (form,)
 
 
 def _folded_stopwords(lang: str) -> frozenset[str]:
@@ -225,10 +234,6 @@ def _exact_chain() -> Composable:
         | ElisionFilter()
         | CompoundFilter()
     )
-
-
-# Distinct words whose analysed forms a process keeps (about 200 bytes each).
-WORD_CACHE_SIZE = 50_000
 
 
 class SharedTokens(Tokenizer):

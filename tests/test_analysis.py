@@ -247,3 +247,24 @@ def test_stemming_analyzer_keeps_stop_words_when_asked(mode):
     got = [(t.text, t.stopped) for t in stemming_analyzer("fr")(text, removestops=False, mode=mode)]
     assert got == expected
     assert ("le", True) in got or ("les", True) in got
+
+
+# Words of every kind the exact chain treats apart: accents, elisions,
+# compounds, numbers, ligatures, possessives, initials, stray separators.
+_KINDS_OF_WORDS = (
+    "Modèles l'unité L’État d'OpenAI GPT-4o Renault-Nissan 7.500 2,5 1,234,567.89 "
+    "ŒUVRE Straße Reuters's U.S. aujourd'hui et the 12 vélos - ' . x-"
+).split()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(_KINDS_OF_WORDS), max_size=12),
+    st.sampled_from([" ", "  ", ", ", " ; ", "\n"]),
+)
+def test_highlighting_reads_the_words_the_exact_field_indexes(words, separator):
+    from clipper.analysis import word_forms
+
+    text = separator.join(words)
+    forms = [form for form, _, _ in word_forms(text, len(text))]
+    assert forms == analyze(exact_analyzer(), text)
