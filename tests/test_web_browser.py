@@ -541,3 +541,30 @@ def test_the_detectors_catch_a_real_injection(tab: Watched) -> None:
     assert tab.dialogs == ["2"]
     with pytest.raises(AssertionError):
         tab.check_clean("canary")
+
+
+def test_a_facet_count_stays_on_one_line_beside_a_long_name(
+    tab: Watched, site: dict[str, Any]
+) -> None:
+    # Issue 13: next to a long source name, a count wrapped ("10" over "007").
+    page = tab.page
+    page.goto(site["base"] + "/?q=" + "marché couvert")
+    row = page.locator(".facet", has_text="Sources").locator("a").first
+    name, count = row.locator(".value"), row.locator(".count")
+    name.evaluate(
+        "el => { el.textContent = 'Le Journal régional des halles, marchés couverts, "
+        "foires et salons agricoles du grand Sud-Ouest et des Pyrénées'; }"
+    )
+    count.evaluate("el => { el.textContent = '10 007'; }")
+    lines = (
+        "el => { const range = document.createRange(); range.selectNodeContents(el);"
+        " return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size; }"
+    )
+    assert name.evaluate(lines) > 2  # the name wraps ...
+    assert count.evaluate(lines) == 1  # ... its count does not
+    count_box, row_box = count.bounding_box(), row.bounding_box()
+    assert count_box is not None and row_box is not None
+    padding = float(row.evaluate("el => parseFloat(getComputedStyle(el).paddingRight)"))
+    count_right = count_box["x"] + count_box["width"]
+    assert abs(count_right - (row_box["x"] + row_box["width"] - padding)) < 1  # right-aligned
+    tab.check_clean("facet counts")
