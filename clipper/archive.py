@@ -820,8 +820,12 @@ class Archive:
         return self.index.rebuild(progress)
 
     def count(self) -> int:
-        """How many clippings the corpus holds."""
+        """How many clippings the corpus holds (every file listed: see :meth:`is_empty`)."""
         return self.corpus.count()
+
+    def is_empty(self) -> bool:
+        """Whether the corpus holds no clipping, told from the first one found."""
+        return self.corpus.is_empty()
 
     def clipping_ids(self) -> list[str]:
         """The ids of every stored clipping, sorted."""

@@ -22,7 +22,7 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 from clipper.errors import AmbiguousIdError, CorpusError, NotFoundError, UsageError
@@ -160,7 +160,7 @@ class Corpus:
         except FileNotFoundError:
             raise CorpusError(f"{path}: original file is missing") from None
 
-    def iter_ids(self) -> Iterator[str]:
+    def iter_ids(self) -> Generator[str, None, None]:
         """Every stored id, in no particular order."""
         try:
             shards = list(os.scandir(self.clippings_dir))
@@ -169,9 +169,10 @@ class Corpus:
         for shard in shards:
             if not shard.is_dir():
                 continue
-            for entry in os.scandir(shard.path):
-                if _is_metadata_name(entry.name):
-                    yield entry.name[:-5]
+            with os.scandir(shard.path) as entries:  # closed if the caller stops early
+                for entry in entries:
+                    if _is_metadata_name(entry.name):
+                        yield entry.name[:-5]
 
     def iter_clippings(self) -> Iterator[Clipping]:
         for clipping_id in self.iter_ids():
@@ -179,6 +180,13 @@ class Corpus:
 
     def count(self) -> int:
         return sum(1 for _ in self.iter_ids())
+
+    def is_empty(self) -> bool:
+        ids = self.iter_ids()
+        try:
+            return next(ids, None) is None
+        finally:
+            ids.close()
 
     def resolve(self, prefix: str) -> str:
         """The full id that ``prefix`` stands for, like a git short hash."""

@@ -407,9 +407,15 @@ def test_did_you_mean_is_a_link(client: FlaskClient) -> None:
     assert total(page(client, suggestion)) == 12
 
 
-def test_no_results(client: FlaskClient) -> None:
+def test_no_results(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Telling an empty archive from a search that found nothing lists no
+    # more than the first clipping file (counting them all took 0.2 s at 55k).
+    from clipper.storage import Corpus
+
+    monkeypatch.setattr(Corpus, "count", lambda self: pytest.fail("the corpus was counted"))
     text = page(client, "/?q=zeppelin")
     assert "No clipping matches." in text and total(text) == 0
+    assert "The archive is empty" not in text
 
 
 def test_empty_corpus(tmp_path: Path) -> None:

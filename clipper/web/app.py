@@ -487,7 +487,8 @@ def search() -> ResponseReturnValue:
             budget=current_app.config[SEARCH_SECONDS_KEY],
             match=params.match,
         )
-        empty_corpus = result.total == 0 and archive.count() == 0
+        # Counting would list every clipping file: 0.2 s at 55,000.
+        empty_corpus = result.total == 0 and archive.is_empty()
     facets = []
     for name in FACETS:
         values = result.facets.get(name, [])[:FACET_VALUES_SHOWN]
