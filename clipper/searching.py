@@ -1425,8 +1425,8 @@ def _bisect_to(matcher: Any, target: int) -> None:
 # A posting block as Whoosh 2.7.4 pickles it (protocol 2) is a tuple of the
 # ids (as deltas), the weights (None when all are 1, one float when all are
 # equal) and the values: in a field with positions, one pickled string each,
-# which cost three quarters of decoding a block. Scoring needs the ids and
-# weights alone; they come first, and this reads them alone.
+# most of the cost of decoding a block (docs/performance.md). Scoring needs
+# the ids and weights alone; they come first, and this reads them alone.
 _PICKLED_INT = rb"(?:K.|M..|J....)"
 _PICKLED_FLOAT = rb"(?:G.{8})"
 
